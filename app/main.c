@@ -1,0 +1,213 @@
+/* lb-graph: an L4 load balancer on DPDK's rte_graph.
+ *
+ *   lb-graph -c lb.ini [--check] [--duration SECONDS]
+ *
+ * Order matters: the whole INI is validated before the EAL starts, ports are
+ * configured before librte_node clones its ethdev nodes, every edge is fixed
+ * before the first graph is created, and the tables are published before
+ * the workers start. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_graph_worker.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_version.h>
+
+#include "app/lb_app.h"
+
+static struct lb_app app;
+static volatile sig_atomic_t signal_quit, signal_dump;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		signal_dump = 1;
+	else
+		signal_quit = 1;
+}
+
+struct worker_arg {
+	unsigned id; /* graph id and RCU thread id */
+};
+static struct worker_arg worker_args[LB_MAX_WORKERS];
+
+static int
+worker_main(void *arg)
+{
+	const struct worker_arg *w = arg;
+	struct rte_graph *graph = rte_graph_lookup(rte_graph_id_to_name(app.graphs[w->id]));
+
+	rte_rcu_qsbr_thread_register(app.qs, w->id);
+	rte_rcu_qsbr_thread_online(app.qs, w->id);
+	while (!__atomic_load_n(&app.quit, __ATOMIC_RELAXED)) {
+		rte_graph_walk(graph);
+		/* Between walks no table pointer is held: tell the control plane. */
+		rte_rcu_qsbr_quiescent(app.qs, w->id);
+	}
+	rte_rcu_qsbr_thread_offline(app.qs, w->id);
+	rte_rcu_qsbr_thread_unregister(app.qs, w->id);
+	return 0;
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s -c FILE [--check] [--duration SECONDS]\n"
+		"  -c, --config FILE     INI file with every setting, EAL arguments included\n"
+		"      --check           validate FILE and exit (0 when valid, 2 when not)\n"
+		"  -d, --duration SECS   stop by itself after SECS seconds\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         print the version\n"
+		"Signals: SIGINT/SIGTERM stop cleanly and print totals; SIGUSR1 dumps the graph statistics.\n",
+		prog);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+run(double duration)
+{
+	struct lb_stats *stats;
+	char err[256];
+	double start, last;
+
+	struct lb_tables *t = lb_tables_build(&app.cfg, app.ports, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	lb_tables_publish(t, NULL);
+	__atomic_store_n(&lb_drop_all, app.cfg.drop, __ATOMIC_RELEASE);
+
+	size_t sz = rte_rcu_qsbr_get_memsize(app.cfg.nb_workers);
+	app.qs = rte_zmalloc("lb_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (!app.qs || rte_rcu_qsbr_init(app.qs, app.cfg.nb_workers) < 0) {
+		fprintf(stderr, "RCU: out of memory\n");
+		return -1;
+	}
+	stats = lb_stats_create(&app);
+	if (!stats || lb_ports_start(&app) < 0)
+		return -1;
+
+	for (unsigned w = 0; w < app.cfg.nb_workers; w++) {
+		worker_args[w].id = w;
+		if (rte_eal_remote_launch(worker_main, &worker_args[w], app.cfg.workers[w].lcore) < 0) {
+			fprintf(stderr, "cannot launch worker.%u\n", app.cfg.workers[w].lcore);
+			__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	printf("lb-graph %s: %u worker(s), %u VIP(s); Ctrl-C to stop\n", LB_VERSION,
+	       app.cfg.nb_workers, app.cfg.nb_vips);
+	fflush(stdout);
+
+	start = last = now_s();
+	while (!signal_quit && !__atomic_load_n(&app.quit, __ATOMIC_RELAXED)) {
+		rte_delay_us_sleep(50 * 1000);
+		double t_now = now_s();
+		if (duration > 0 && t_now - start >= duration)
+			break;
+		if (signal_dump) {
+			signal_dump = 0;
+			lb_stats_graph_dump(stats);
+		}
+		if (app.cfg.stats_interval && t_now - last >= app.cfg.stats_interval) {
+			lb_stats_tick(stats, t_now - last);
+			last = t_now;
+		}
+	}
+	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+
+	lb_stats_totals(stats);
+	lb_ports_print(&app);
+	lb_stats_destroy(stats);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+		{"duration", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL;
+	bool check_only = false;
+	double duration = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:d:hV", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'k':
+			check_only = true;
+			break;
+		case 'd':
+			duration = strtod(optarg, &end);
+			if (*end || duration <= 0) {
+				fprintf(stderr, "--duration: expected a positive number of seconds\n");
+				return LB_EXIT_CONFIG;
+			}
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case 'V':
+			printf("lb-graph %s (DPDK %s)\n", LB_VERSION, rte_version());
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return LB_EXIT_CONFIG;
+		}
+	}
+	if (!config || optind != argc) {
+		usage(stderr, argv[0]);
+		return LB_EXIT_CONFIG;
+	}
+	if (lb_config_load(config, &app.cfg, stderr) < 0)
+		return LB_EXIT_CONFIG;
+	if (check_only) {
+		printf("%s: OK\n", config);
+		return 0;
+	}
+	for (unsigned w = 0; w < LB_MAX_WORKERS; w++)
+		app.graphs[w] = RTE_GRAPH_ID_INVALID;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (lb_eal_init(&app, argv[0]) < 0)
+		return 1;
+	rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
+
+	lb_ports_close(&app);
+	lb_graph_teardown(&app);
+	lb_tables_publish(NULL, NULL);
+	rte_free(app.qs);
+	lb_config_free(&app.cfg);
+	rte_eal_cleanup();
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,145 @@
+/* Port set-up: one mempool, [port.N] rx_queues RX queues and one TX queue per
+ * worker (librte_node's ethdev_tx sends on queue = graph id). */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_graph.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "app/lb_app.h"
+
+static int
+port_id_of(const char *dev, uint16_t *port_id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN], pci[RTE_ETH_NAME_MAX_LEN + 8];
+	size_t n = strcspn(dev, ",");
+
+	snprintf(name, sizeof(name), "%.*s", (int)n, dev);
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0;
+	snprintf(pci, sizeof(pci), "0000:%s", name); /* short PCI form */
+	return rte_eth_dev_get_port_by_name(pci, port_id);
+}
+
+static unsigned
+pool_size(const struct lb_config *cfg)
+{
+	unsigned n = 0;
+
+	if (cfg->mbufs)
+		return cfg->mbufs;
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++)
+		if (cfg->ports[p].defined)
+			n += cfg->ports[p].rx_queues * cfg->ports[p].rx_desc +
+			     cfg->nb_workers * cfg->ports[p].tx_desc;
+	/* objects held in node streams and mempool caches */
+	n += cfg->nb_workers * (4 * RTE_GRAPH_BURST_SIZE + 512) + 2048;
+	return RTE_MAX(n, 8191u);
+}
+
+int
+lb_ports_setup(struct lb_app *app)
+{
+	const struct lb_config *cfg = &app->cfg;
+	const uint16_t nb_txq = cfg->nb_workers;
+
+	app->pool = rte_pktmbuf_pool_create("lb_mbufs", pool_size(cfg), 256, LB_MBUF_PRIV_SIZE,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (!app->pool) {
+		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		const struct lb_cfg_port *cp = &cfg->ports[p];
+		struct lb_port_info *pi = &app->ports[p];
+		struct rte_eth_dev_info info;
+		struct rte_eth_conf conf = {0};
+		uint16_t pid, rxd = cp->rx_desc, txd = cp->tx_desc;
+		int rc;
+
+		if (!cp->defined)
+			continue;
+		if (port_id_of(cp->dev, &pid) < 0) {
+			fprintf(stderr, "port.%u: no ethdev for '%s'\n", p, cp->dev);
+			return -1;
+		}
+		pi->defined = true;
+		pi->port_id = pid;
+		rc = rte_eth_dev_info_get(pid, &info);
+		if (rc < 0)
+			goto err;
+		if (info.max_rx_queues < cp->rx_queues || info.max_tx_queues < nb_txq) {
+			fprintf(stderr,
+				"port.%u (%s): %u RX queues wanted, device has %u; %u TX queues needed "
+				"(one per worker), device has %u\n",
+				p, cp->dev, cp->rx_queues, info.max_rx_queues, nb_txq, info.max_tx_queues);
+			return -1;
+		}
+		rc = rte_eth_dev_configure(pid, cp->rx_queues, nb_txq, &conf);
+		if (rc < 0)
+			goto err;
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+		if (rc < 0)
+			goto err;
+		for (uint16_t q = 0; q < cp->rx_queues && rc >= 0; q++)
+			rc = rte_eth_rx_queue_setup(pid, q, rxd, rte_eth_dev_socket_id(pid), NULL, app->pool);
+		for (uint16_t q = 0; q < nb_txq && rc >= 0; q++)
+			rc = rte_eth_tx_queue_setup(pid, q, txd, rte_eth_dev_socket_id(pid), NULL);
+		if (rc < 0)
+			goto err;
+		rc = rte_eth_macaddr_get(pid, &pi->mac);
+		if (rc < 0)
+			goto err;
+		if (cp->promiscuous && (rc = rte_eth_promiscuous_enable(pid)) < 0)
+			goto err;
+		continue;
+err:
+		fprintf(stderr, "port.%u (%s): set-up failed: %s\n", p, cp->dev, rte_strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+lb_ports_start(struct lb_app *app)
+{
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		if (!app->ports[p].defined)
+			continue;
+		int rc = rte_eth_dev_start(app->ports[p].port_id);
+		if (rc < 0) {
+			fprintf(stderr, "port.%u: start failed: %s\n", p, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+lb_ports_print(const struct lb_app *app)
+{
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		const struct lb_port_info *pi = &app->ports[p];
+		struct rte_eth_stats st;
+		if (!pi->defined || rte_eth_stats_get(pi->port_id, &st) < 0)
+			continue;
+		printf("[PORT] %u ethdev=%u ipackets=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64
+		       " opackets=%" PRIu64 " oerrors=%" PRIu64 "\n",
+		       p, pi->port_id, st.ipackets, st.imissed, st.ierrors, st.opackets, st.oerrors);
+	}
+}
+
+/* Stopping and closing flushes pcap TX files. */
+void
+lb_ports_close(struct lb_app *app)
+{
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		if (!app->ports[p].defined)
+			continue;
+		rte_eth_dev_stop(app->ports[p].port_id);
+		rte_eth_dev_close(app->ports[p].port_id);
+		app->ports[p].defined = false;
+	}
+}

@@ -1,0 +1,140 @@
+/* Counters for people: the [STATS] line every stats_interval seconds, per-VIP
+ * and per-backend shares, the rte_graph statistics of every worker graph,
+ * and the totals at exit. Reads the per-worker counters without locks. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_graph.h>
+
+#include "app/lb_app.h"
+
+struct lb_stats {
+	const struct lb_app *app;
+	struct lb_worker_counters prev, now;
+	struct rte_graph_cluster_stats *graph[LB_MAX_WORKERS];
+};
+
+static uint64_t
+total_drops(const struct lb_worker_counters *c)
+{
+	uint64_t n = 0;
+	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
+		n += c->drops[r];
+	return n;
+}
+
+/* Packets handed to ethdev_tx and not refused by it. */
+static uint64_t
+sent(const struct lb_worker_counters *c)
+{
+	return c->forwarded - c->drops[LB_DROP_TX_FULL];
+}
+
+struct lb_stats *
+lb_stats_create(const struct lb_app *app)
+{
+	struct lb_stats *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->app = app;
+	if (!rte_graph_has_stats_feature())
+		return s;
+	for (unsigned w = 0; w < app->cfg.nb_workers; w++) {
+		const char *pattern = rte_graph_id_to_name(app->graphs[w]);
+		struct rte_graph_cluster_stats_param prm = {
+			.socket_id = SOCKET_ID_ANY,
+			.f = stdout,
+			.nb_graph_patterns = 1,
+			.graph_patterns = &pattern,
+		};
+		s->graph[w] = rte_graph_cluster_stats_create(&prm);
+	}
+	return s;
+}
+
+static void
+print_vips(const struct lb_worker_counters *c, const struct lb_worker_counters *prev, double dt)
+{
+	const struct lb_tables *t = lb_tables_get();
+	char addr[INET_ADDRSTRLEN];
+
+	for (uint32_t i = 0; i < t->nb_vips; i++) {
+		const struct lb_vip *v = t->vips[i];
+		const uint64_t pkts = c->vip_pkts[v->index];
+
+		inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
+		printf("[VIP] %s %s:%u/%s", v->name, addr, rte_be_to_cpu_16(v->port), lb_proto_name(v->proto));
+		if (prev)
+			printf(" PPS=%.0f", (pkts - prev->vip_pkts[v->index]) / dt);
+		printf(" PKTS=%" PRIu64, pkts);
+		for (uint32_t b = 0; b < v->nb_backends; b++) {
+			const struct lb_backend *be = &v->backends[b];
+			const uint64_t n = c->backend_pkts[be->slot];
+			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
+			printf(" %s:%u=%" PRIu64 "(%.1f%%)", addr, rte_be_to_cpu_16(be->port), n,
+			       pkts ? 100.0 * n / pkts : 0.0);
+		}
+		printf("\n");
+	}
+}
+
+void
+lb_stats_tick(struct lb_stats *s, double dt)
+{
+	const struct lb_worker_counters *p = &s->prev, *c = &s->now;
+
+	lb_counters_sum(&s->now);
+	printf("[STATS] RX_PPS=%.0f TX_PPS=%.0f DROP=%.0f\n", (c->rx - p->rx) / dt,
+	       (sent(c) - sent(p)) / dt, (total_drops(c) - total_drops(p)) / dt);
+	print_vips(c, p, dt);
+	if (s->app->cfg.graph_stats)
+		lb_stats_graph_dump(s);
+	fflush(stdout);
+	s->prev = s->now;
+}
+
+void
+lb_stats_graph_dump(struct lb_stats *s)
+{
+	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++) {
+		if (!s->graph[w])
+			continue;
+		printf("[GRAPH] %s\n", rte_graph_id_to_name(s->app->graphs[w]));
+		rte_graph_cluster_stats_get(s->graph[w], false);
+	}
+	fflush(stdout);
+}
+
+void
+lb_stats_totals(struct lb_stats *s)
+{
+	const struct lb_worker_counters *c = &s->now;
+
+	lb_counters_sum(&s->now);
+	printf("[TOTAL] RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 "\n", c->rx, sent(c),
+	       total_drops(c));
+	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
+		printf("[DROP] %s=%" PRIu64 "\n", lb_drop_reason_names[r], c->drops[r]);
+	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++)
+		printf("[WORKER] %s RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 "\n",
+		       rte_graph_id_to_name(s->app->graphs[w]), lb_counters[w].rx, sent(&lb_counters[w]),
+		       total_drops(&lb_counters[w]));
+	print_vips(c, NULL, 1);
+	if (s->app->cfg.graph_stats)
+		lb_stats_graph_dump(s);
+	fflush(stdout);
+}
+
+void
+lb_stats_destroy(struct lb_stats *s)
+{
+	if (!s)
+		return;
+	for (unsigned w = 0; w < LB_MAX_WORKERS; w++)
+		if (s->graph[w])
+			rte_graph_cluster_stats_destroy(s->graph[w]);
+	free(s);
+}

@@ -1,0 +1,761 @@
+/* INI file -> struct lb_config. inih does the lexing; this file knows the
+ * sections and keys and validates everything, so the app can refuse a bad
+ * file before the EAL or any port is touched. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "control/lb_config.h"
+
+#define MAX_SECTIONS (2 + LB_MAX_PORTS + LB_MAX_WORKERS + LB_MAX_VIPS)
+
+enum section_kind { SEC_NONE, SEC_EAL, SEC_LB, SEC_PORT, SEC_WORKER, SEC_VIP };
+
+struct parse_state {
+	struct lb_config *cfg;
+	FILE *f;
+	int line;         /* line the reader handed out last */
+	int err_line;     /* first error; 0 = none */
+	char err[512];
+	/* the section being read */
+	enum section_kind kind;
+	char section[LB_NAME_SIZE + 8];
+	void *obj; /* lb_cfg_port, lb_cfg_worker or lb_cfg_vip */
+	unsigned *keys_seen;
+	/* every section seen, to refuse duplicates */
+	unsigned nb_sections;
+	char sections[MAX_SECTIONS][LB_NAME_SIZE + 8];
+	unsigned eal_keys_seen, lb_keys_seen;
+	/* lines of keys that later checks refer to */
+	int worker_rx_line[LB_MAX_WORKERS];
+	int port_rxq_line[LB_MAX_PORTS];
+	int vip_out_port_line[LB_MAX_VIPS];
+};
+
+/* Printable copy of untrusted text for error messages. */
+static const char *
+printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+	for (; *s && o + 5 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isprint(c))
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+	}
+	if (*s && o + 4 < size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static int
+fail(struct parse_state *st, int line, const char *key, const char *fmt, ...)
+{
+	char what[128], reason[320];
+	va_list ap;
+
+	if (st->err_line)
+		return 0; /* keep the first error */
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	st->err_line = line > 0 ? line : 1;
+	if (key)
+		snprintf(st->err, sizeof(st->err), "key '%s': %s",
+			 printable(key, what, sizeof(what)), reason);
+	else
+		snprintf(st->err, sizeof(st->err), "section '%s': %s",
+			 printable(st->section, what, sizeof(what)), reason);
+	return 0;
+}
+
+/* ---- value parsers ---- */
+
+int
+lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+lb_parse_ipv4(const char *s, rte_be32_t *addr)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*addr = a.s_addr;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"on", "yes", "true", "1"};
+	static const char *const no[] = {"off", "no", "false", "0"};
+	for (unsigned i = 0; i < RTE_DIM(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "IP:PORT MAC" */
+int
+lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why)
+{
+	char buf[128], *save, *addr, *mac, *colon, *extra;
+	uint32_t port;
+
+	if (strlen(s) >= sizeof(buf)) {
+		*why = "too long";
+		return -1;
+	}
+	strcpy(buf, s);
+	addr = strtok_r(buf, " \t", &save);
+	mac = strtok_r(NULL, " \t", &save);
+	extra = strtok_r(NULL, " \t", &save);
+	if (!addr) {
+		*why = "expected 'IP:PORT MAC'";
+		return -1;
+	}
+	colon = strchr(addr, ':');
+	if (!colon) {
+		*why = "expected 'IP:PORT MAC': the port is missing";
+		return -1;
+	}
+	*colon = '\0';
+	if (lb_parse_ipv4(addr, &be->addr) < 0) {
+		*why = "bad IPv4 address";
+		return -1;
+	}
+	if (lb_parse_u32(colon + 1, 1, 65535, &port) < 0) {
+		*why = "port must be 1..65535";
+		return -1;
+	}
+	be->port = port;
+	if (!mac) {
+		*why = "backend without a next-hop MAC: expected 'IP:PORT MAC'";
+		return -1;
+	}
+	if (rte_ether_unformat_addr(mac, &be->mac) < 0 || strlen(mac) != 17) {
+		*why = "bad MAC address (expected xx:xx:xx:xx:xx:xx)";
+		return -1;
+	}
+	if (extra) {
+		*why = "unexpected text after the MAC address";
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+lb_proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+}
+
+/* ---- sections ---- */
+
+static bool
+valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= LB_NAME_SIZE)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+/* Called by the reader for each "[name]" line, so that empty and duplicate
+ * sections are seen too. */
+static void
+section_begin(struct parse_state *st, const char *name)
+{
+	struct lb_config *cfg = st->cfg;
+	uint32_t n;
+
+	snprintf(st->section, sizeof(st->section), "%s", name);
+	st->kind = SEC_NONE;
+	st->obj = NULL;
+	st->keys_seen = NULL;
+	for (unsigned i = 0; i < st->nb_sections; i++)
+		if (strcmp(st->sections[i], name) == 0) {
+			fail(st, st->line, NULL, "duplicate section");
+			return;
+		}
+	if (st->nb_sections >= MAX_SECTIONS || strlen(name) >= sizeof(st->sections[0])) {
+		fail(st, st->line, NULL, "too many sections or name too long");
+		return;
+	}
+	strcpy(st->sections[st->nb_sections++], name);
+
+	if (strcmp(name, "eal") == 0) {
+		st->kind = SEC_EAL;
+		st->keys_seen = &st->eal_keys_seen;
+	} else if (strcmp(name, "lb") == 0) {
+		st->kind = SEC_LB;
+		st->keys_seen = &st->lb_keys_seen;
+	} else if (strncmp(name, "port.", 5) == 0) {
+		if (lb_parse_u32(name + 5, 0, LB_MAX_PORTS - 1, &n) < 0 || !isdigit((unsigned char)name[5])) {
+			fail(st, st->line, NULL, "port number must be 0..%d", LB_MAX_PORTS - 1);
+			return;
+		}
+		struct lb_cfg_port *p = &cfg->ports[n];
+		p->defined = true;
+		p->line = st->line;
+		st->kind = SEC_PORT;
+		st->obj = p;
+		st->keys_seen = &p->keys_seen;
+	} else if (strncmp(name, "worker.", 7) == 0) {
+		if (lb_parse_u32(name + 7, 0, RTE_MAX_LCORE - 1, &n) < 0 || !isdigit((unsigned char)name[7])) {
+			fail(st, st->line, NULL, "worker lcore must be 0..%d", RTE_MAX_LCORE - 1);
+			return;
+		}
+		if (cfg->nb_workers >= LB_MAX_WORKERS) {
+			fail(st, st->line, NULL, "more than %d workers", LB_MAX_WORKERS);
+			return;
+		}
+		struct lb_cfg_worker *w = &cfg->workers[cfg->nb_workers++];
+		w->lcore = n;
+		w->cpu = n;
+		w->line = st->line;
+		st->kind = SEC_WORKER;
+		st->obj = w;
+		st->keys_seen = &w->keys_seen;
+	} else if (strncmp(name, "vip.", 4) == 0) {
+		if (!valid_name(name + 4)) {
+			fail(st, st->line, NULL, "VIP name must be 1..%d characters of [A-Za-z0-9_-]",
+			     LB_NAME_SIZE - 1);
+			return;
+		}
+		if (cfg->nb_vips >= LB_MAX_VIPS) {
+			fail(st, st->line, NULL, "more than %d VIPs", LB_MAX_VIPS);
+			return;
+		}
+		struct lb_cfg_vip *v = &cfg->vips[cfg->nb_vips++];
+		snprintf(v->name, sizeof(v->name), "%s", name + 4);
+		v->line = st->line;
+		v->backends = calloc(LB_MAX_BACKENDS, sizeof(*v->backends));
+		if (!v->backends) {
+			fail(st, st->line, NULL, "out of memory");
+			return;
+		}
+		st->kind = SEC_VIP;
+		st->obj = v;
+		st->keys_seen = &v->keys_seen;
+	} else {
+		fail(st, st->line, NULL, "unknown section (expected eal, lb, port.N, worker.L or vip.NAME)");
+	}
+}
+
+/* A key may appear once per section; bit is its position in the section's key list. */
+static bool
+first_time(struct parse_state *st, unsigned *seen, unsigned bit, const char *key)
+{
+	if (*seen & (1u << bit)) {
+		fail(st, st->line, key, "duplicate key");
+		return false;
+	}
+	*seen |= 1u << bit;
+	return true;
+}
+
+static int
+key_index(const char *key, const char *const *keys, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+unknown_key(struct parse_state *st, const char *key, const char *const *keys, unsigned n)
+{
+	char list[256] = "";
+	for (unsigned i = 0; i < n; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, keys[i]);
+	}
+	return fail(st, st->line, key, "unknown key (this section takes: %s)", list);
+}
+
+#define U32_KEY(dst, lo, hi, what)                                                  \
+	do {                                                                        \
+		uint32_t v_;                                                        \
+		if (lb_parse_u32(value, lo, hi, &v_) < 0)                            \
+			return fail(st, st->line, key, what " must be %u..%u",        \
+				    (unsigned)(lo), (unsigned)(hi));                   \
+		dst = v_;                                                           \
+	} while (0)
+
+#define BOOL_KEY(dst)                                                               \
+	do {                                                                        \
+		if (parse_bool(value, &dst) < 0)                                    \
+			return fail(st, st->line, key, "expected on or off");       \
+	} while (0)
+
+static int
+eal_key(struct parse_state *st, const char *key, const char *value)
+{
+	static const char *const keys[] = {"args", "main_lcore", "main_cpu", "mbufs"};
+	struct lb_config *cfg = st->cfg;
+	int k = key_index(key, keys, RTE_DIM(keys));
+
+	if (k < 0)
+		return unknown_key(st, key, keys, RTE_DIM(keys));
+	if (!first_time(st, st->keys_seen, k, key))
+		return 0;
+	switch (k) {
+	case 0:
+		if (strlen(value) >= sizeof(cfg->eal_args))
+			return fail(st, st->line, key, "longer than %zu characters", sizeof(cfg->eal_args) - 1);
+		/* lb-graph derives these from the file's own sections. */
+		static const char *const owned[] = {"-l", "--lcores", "-c", "--main-lcore",
+						    "--vdev", "-a", "--allow", "-b", "--block"};
+		char copy[LB_CFG_STR_SIZE], *save, *tok;
+		snprintf(copy, sizeof(copy), "%s", value);
+		for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+			for (unsigned i = 0; i < RTE_DIM(owned); i++) {
+				size_t l = strlen(owned[i]);
+				if (strncmp(tok, owned[i], l) == 0 && (tok[l] == '\0' || tok[l] == '=' ||
+				    (owned[i][1] != '-' && tok[l] != '\0')))
+					return fail(st, st->line, key,
+						    "'%s' is set by lb-graph from [worker.L], [eal] main_lcore and [port.N] dev",
+						    owned[i]);
+			}
+		strcpy(cfg->eal_args, value);
+		break;
+	case 1:
+		U32_KEY(cfg->main_lcore, 0, RTE_MAX_LCORE - 1, "main_lcore");
+		cfg->main_cpu = cfg->main_lcore;
+		break;
+	case 2:
+		U32_KEY(cfg->main_cpu, 0, 1023, "main_cpu");
+		break;
+	case 3:
+		U32_KEY(cfg->mbufs, 1024, 16u << 20, "mbufs");
+		break;
+	}
+	return 1;
+}
+
+static int
+lb_key(struct parse_state *st, const char *key, const char *value)
+{
+	static const char *const keys[] = {"hash_seed", "drop", "stats_interval", "graph_stats"};
+	struct lb_config *cfg = st->cfg;
+	int k = key_index(key, keys, RTE_DIM(keys));
+
+	if (k < 0)
+		return unknown_key(st, key, keys, RTE_DIM(keys));
+	if (!first_time(st, st->keys_seen, k, key))
+		return 0;
+	switch (k) {
+	case 0:
+		U32_KEY(cfg->hash_seed, 0, UINT32_MAX, "hash_seed");
+		break;
+	case 1:
+		BOOL_KEY(cfg->drop);
+		break;
+	case 2:
+		U32_KEY(cfg->stats_interval, 0, 3600, "stats_interval (seconds)");
+		break;
+	case 3:
+		BOOL_KEY(cfg->graph_stats);
+		break;
+	}
+	return 1;
+}
+
+static bool
+is_pci_address(const char *s)
+{
+	unsigned d, b, dev, fn;
+	char tail;
+	return sscanf(s, "%x:%x:%x.%x%c", &d, &b, &dev, &fn, &tail) == 4 ||
+	       sscanf(s, "%x:%x.%x%c", &b, &dev, &fn, &tail) == 3;
+}
+
+static int
+port_key(struct parse_state *st, const char *key, const char *value)
+{
+	static const char *const keys[] = {"dev", "rx_queues", "rx_desc", "tx_desc", "promiscuous"};
+	struct lb_cfg_port *p = st->obj;
+	int k = key_index(key, keys, RTE_DIM(keys));
+
+	if (k < 0)
+		return unknown_key(st, key, keys, RTE_DIM(keys));
+	if (!first_time(st, st->keys_seen, k, key))
+		return 0;
+	switch (k) {
+	case 0:
+		if (strlen(value) >= sizeof(p->dev))
+			return fail(st, st->line, key, "longer than %zu characters", sizeof(p->dev) - 1);
+		if (strncmp(value, "net_", 4) != 0 && !is_pci_address(value))
+			return fail(st, st->line, key,
+				    "expected a DPDK virtual device (net_pcap0,...) or a PCI address (0000:01:00.0)");
+		if (strpbrk(value, " \t"))
+			return fail(st, st->line, key, "no spaces allowed in a device string");
+		strcpy(p->dev, value);
+		break;
+	case 1:
+		U32_KEY(p->rx_queues, 1, 16, "rx_queues");
+		st->port_rxq_line[p - st->cfg->ports] = st->line;
+		break;
+	case 2:
+		U32_KEY(p->rx_desc, 64, 16384, "rx_desc");
+		break;
+	case 3:
+		U32_KEY(p->tx_desc, 64, 16384, "tx_desc");
+		break;
+	case 4:
+		BOOL_KEY(p->promiscuous);
+		break;
+	}
+	return 1;
+}
+
+static int
+worker_key(struct parse_state *st, const char *key, const char *value)
+{
+	static const char *const keys[] = {"rx", "cpu"};
+	struct lb_cfg_worker *w = st->obj;
+	int k = key_index(key, keys, RTE_DIM(keys));
+
+	if (k < 0)
+		return unknown_key(st, key, keys, RTE_DIM(keys));
+	if (!first_time(st, st->keys_seen, k, key))
+		return 0;
+	if (k == 1) {
+		U32_KEY(w->cpu, 0, 1023, "cpu");
+		return 1;
+	}
+	char copy[LB_CFG_STR_SIZE], *save, *tok;
+	snprintf(copy, sizeof(copy), "%s", value);
+	st->worker_rx_line[w - st->cfg->workers] = st->line;
+	for (tok = strtok_r(copy, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+		uint32_t port, queue;
+		char *colon = strchr(tok, ':');
+		if (!colon)
+			return fail(st, st->line, key, "expected PORT:QUEUE, got '%s'", tok);
+		*colon = '\0';
+		if (lb_parse_u32(tok, 0, LB_MAX_PORTS - 1, &port) < 0 ||
+		    lb_parse_u32(colon + 1, 0, 15, &queue) < 0)
+			return fail(st, st->line, key, "expected PORT:QUEUE with port 0..%d and queue 0..15",
+				    LB_MAX_PORTS - 1);
+		if (w->nb_rx >= LB_CFG_MAX_RX_PER_WORKER)
+			return fail(st, st->line, key, "more than %d queues", LB_CFG_MAX_RX_PER_WORKER);
+		w->rx[w->nb_rx++] = (struct lb_cfg_rxq){.port = port, .queue = queue};
+	}
+	if (w->nb_rx == 0)
+		return fail(st, st->line, key, "expected at least one PORT:QUEUE");
+	return 1;
+}
+
+static int
+vip_key(struct parse_state *st, const char *key, const char *value)
+{
+	static const char *const keys[] = {"addr", "port", "proto", "out_port", "backend"};
+	struct lb_cfg_vip *v = st->obj;
+	int k = key_index(key, keys, RTE_DIM(keys));
+	const char *why;
+
+	if (k < 0)
+		return unknown_key(st, key, keys, RTE_DIM(keys));
+	if (k != 4 && !first_time(st, st->keys_seen, k, key))
+		return 0;
+	switch (k) {
+	case 0:
+		if (lb_parse_ipv4(value, &v->addr) < 0)
+			return fail(st, st->line, key, "bad IPv4 address '%s'", value);
+		break;
+	case 1:
+		U32_KEY(v->port, 1, 65535, "port");
+		break;
+	case 2:
+		if (strcmp(value, "tcp") == 0)
+			v->proto = IPPROTO_TCP;
+		else if (strcmp(value, "udp") == 0)
+			v->proto = IPPROTO_UDP;
+		else
+			return fail(st, st->line, key, "expected tcp or udp");
+		break;
+	case 3:
+		U32_KEY(v->out_port, 0, LB_MAX_PORTS - 1, "out_port");
+		st->vip_out_port_line[v - st->cfg->vips] = st->line;
+		break;
+	case 4: {
+		struct lb_cfg_backend be = {.line = st->line};
+		if (lb_parse_backend(value, &be, &why) < 0)
+			return fail(st, st->line, key, "%s", why);
+		if (v->nb_backends >= LB_MAX_BACKENDS)
+			return fail(st, st->line, key, "more than %d backends", LB_MAX_BACKENDS);
+		for (uint32_t i = 0; i < v->nb_backends; i++)
+			if (v->backends[i].addr == be.addr && v->backends[i].port == be.port)
+				return fail(st, st->line, key, "duplicate backend (also on line %d)",
+					    v->backends[i].line);
+		v->backends[v->nb_backends++] = be;
+		break;
+	}
+	}
+	return 1;
+}
+
+static int
+handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *st = user;
+	(void)section; /* the reader tracks sections itself */
+
+	if (st->err_line)
+		return 0;
+	switch (st->kind) {
+	case SEC_EAL:
+		return eal_key(st, key, value);
+	case SEC_LB:
+		return lb_key(st, key, value);
+	case SEC_PORT:
+		return port_key(st, key, value);
+	case SEC_WORKER:
+		return worker_key(st, key, value);
+	case SEC_VIP:
+		return vip_key(st, key, value);
+	case SEC_NONE:
+		break;
+	}
+	return fail(st, st->line, key, "key outside any section");
+}
+
+/* fgets for inih that counts lines, refuses over-long ones (inih would
+ * silently split them) and reports section headers as they go by. */
+static char *
+reader(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+	char *s;
+
+	if (st->err_line || !fgets(buf, size, st->f))
+		return NULL;
+	st->line++;
+	size_t len = strlen(buf);
+	if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !feof(st->f)) {
+		fail(st, st->line, NULL, "line longer than %d characters", size - 2);
+		return NULL;
+	}
+	if (len < (size_t)size - 1 && buf[len ? len - 1 : 0] != '\n' && !feof(st->f)) {
+		fail(st, st->line, NULL, "NUL byte in line");
+		return NULL;
+	}
+	s = buf;
+	if (st->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '[') {
+		char *end = strchr(s, ']');
+		if (end) {
+			char name[LB_NAME_SIZE + 8];
+			size_t n = end - s - 1;
+			if (n >= sizeof(name)) {
+				fail(st, st->line, NULL, "section name too long");
+				return NULL;
+			}
+			memcpy(name, s + 1, n);
+			name[n] = '\0';
+			section_begin(st, name);
+		}
+	}
+	return buf;
+}
+
+/* ---- whole-file checks ---- */
+
+static int
+check_config(struct parse_state *st)
+{
+	struct lb_config *cfg = st->cfg;
+	int polled_by[LB_MAX_PORTS][16];
+	unsigned nb_ports = 0, slots = 0;
+
+	memset(polled_by, -1, sizeof(polled_by));
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		struct lb_cfg_port *port = &cfg->ports[p];
+		if (!port->defined)
+			continue;
+		nb_ports++;
+		snprintf(st->section, sizeof(st->section), "port.%u", p);
+		if (!port->dev[0])
+			return fail(st, port->line, NULL, "missing key 'dev'");
+		for (unsigned q = 0; q < p; q++)
+			if (cfg->ports[q].defined && strcmp(cfg->ports[q].dev, port->dev) == 0)
+				return fail(st, port->line, NULL, "same dev as port.%u", q);
+	}
+	if (nb_ports == 0)
+		return fail(st, st->line, "[port.N]", "no port defined");
+	if (cfg->nb_workers == 0)
+		return fail(st, st->line, "[worker.L]", "no worker defined");
+	if (cfg->nb_vips == 0)
+		return fail(st, st->line, "[vip.NAME]", "no VIP defined");
+
+	for (unsigned i = 0; i < cfg->nb_workers; i++) {
+		struct lb_cfg_worker *w = &cfg->workers[i];
+		snprintf(st->section, sizeof(st->section), "worker.%u", w->lcore);
+		if (w->lcore == cfg->main_lcore)
+			return fail(st, w->line, NULL, "worker on the main lcore %u (set [eal] main_lcore)",
+				    cfg->main_lcore);
+		for (unsigned j = 0; j < i; j++)
+			if (cfg->workers[j].lcore == w->lcore)
+				return fail(st, w->line, NULL, "duplicate worker lcore");
+		if (w->nb_rx == 0)
+			return fail(st, w->line, NULL, "missing key 'rx'");
+		for (unsigned r = 0; r < w->nb_rx; r++) {
+			const struct lb_cfg_rxq *q = &w->rx[r];
+			if (!cfg->ports[q->port].defined)
+				return fail(st, st->worker_rx_line[i], "rx", "port %u is not defined", q->port);
+			if (q->queue >= cfg->ports[q->port].rx_queues)
+				return fail(st, st->worker_rx_line[i], "rx",
+					    "queue %u:%u does not exist (port.%u has rx_queues = %u)",
+					    q->port, q->queue, q->port, cfg->ports[q->port].rx_queues);
+			int *owner = &polled_by[q->port][q->queue];
+			if (*owner >= 0)
+				return fail(st, st->worker_rx_line[i], "rx",
+					    "queue %u:%u is already polled by worker.%u", q->port, q->queue,
+					    cfg->workers[*owner].lcore);
+			*owner = i;
+		}
+	}
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		if (!cfg->ports[p].defined)
+			continue;
+		for (unsigned q = 0; q < cfg->ports[p].rx_queues; q++)
+			if (polled_by[p][q] < 0) {
+				snprintf(st->section, sizeof(st->section), "port.%u", p);
+				return fail(st, st->port_rxq_line[p] ? st->port_rxq_line[p] : cfg->ports[p].line,
+					    st->port_rxq_line[p] ? "rx_queues" : NULL,
+					    "queue %u:%u is polled by no worker", p, q);
+			}
+	}
+
+	for (unsigned i = 0; i < cfg->nb_vips; i++) {
+		struct lb_cfg_vip *v = &cfg->vips[i];
+		static const char *const required[] = {"addr", "port", "proto", "out_port"};
+		snprintf(st->section, sizeof(st->section), "vip.%s", v->name);
+		for (unsigned k = 0; k < RTE_DIM(required); k++)
+			if (!(v->keys_seen & (1u << k)))
+				return fail(st, v->line, NULL, "missing key '%s'", required[k]);
+		if (!cfg->ports[v->out_port].defined)
+			return fail(st, st->vip_out_port_line[i], "out_port", "port %u is not defined",
+				    v->out_port);
+		for (unsigned j = 0; j < i; j++) {
+			const struct lb_cfg_vip *o = &cfg->vips[j];
+			if (o->addr == v->addr && o->port == v->port && o->proto == v->proto)
+				return fail(st, v->line, NULL, "duplicate VIP: same address, port and protocol as vip.%s",
+					    o->name);
+		}
+		slots += v->nb_backends;
+	}
+	if (slots > LB_MAX_BACKEND_SLOTS)
+		return fail(st, st->line, "backend", "more than %d backends in all", LB_MAX_BACKEND_SLOTS);
+	return 1;
+}
+
+static void
+config_defaults(struct lb_config *cfg, const char *path)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	cfg->stats_interval = 1;
+	cfg->hash_seed = 0x1b873593;
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		cfg->ports[p].rx_queues = 1;
+		cfg->ports[p].rx_desc = 1024;
+		cfg->ports[p].tx_desc = 1024;
+	}
+}
+
+int
+lb_config_load(const char *path, struct lb_config *cfg, FILE *err)
+{
+	struct parse_state *st;
+	struct stat sb;
+	int rc;
+
+	config_defaults(cfg, path);
+	if (stat(path, &sb) < 0) {
+		fprintf(err, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fprintf(err, "%s: not a regular file\n", path);
+		return -1;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		fprintf(err, "%s: out of memory\n", path);
+		return -1;
+	}
+	st->cfg = cfg;
+	st->f = fopen(path, "r");
+	if (!st->f) {
+		fprintf(err, "%s: %s\n", path, strerror(errno));
+		free(st);
+		return -1;
+	}
+	rc = ini_parse_stream(reader, st, handler, st);
+	if (rc > 0 && !st->err_line) {
+		st->err_line = rc;
+		snprintf(st->err, sizeof(st->err), "expected '[section]' or 'key = value'");
+	}
+	if (!st->err_line && st->line == 0)
+		fail(st, 1, NULL, "empty file");
+	if (!st->err_line)
+		check_config(st);
+	fclose(st->f);
+	rc = 0;
+	if (st->err_line) {
+		fprintf(err, "%s:%d: %s\n", path, st->err_line, st->err);
+		lb_config_free(cfg);
+		rc = -1;
+	}
+	free(st);
+	return rc;
+}
+
+void
+lb_config_free(struct lb_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nb_vips; i++) {
+		free(cfg->vips[i].backends);
+		cfg->vips[i].backends = NULL;
+	}
+}

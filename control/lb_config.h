@@ -1,0 +1,89 @@
+/* The INI file, parsed and validated as a whole before anything is touched. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+#include "nodes/lb_dataplane.h"
+
+#define LB_CFG_MAX_RX_PER_WORKER 16
+#define LB_CFG_STR_SIZE 512
+
+struct lb_cfg_backend {
+	rte_be32_t addr;
+	uint16_t port; /* host order */
+	struct rte_ether_addr mac;
+	int line;
+};
+
+struct lb_cfg_vip {
+	char name[LB_NAME_SIZE];
+	rte_be32_t addr;
+	uint16_t port; /* host order */
+	uint8_t proto;
+	uint16_t out_port; /* INI port index */
+	uint32_t nb_backends;
+	struct lb_cfg_backend *backends; /* malloc'ed, LB_MAX_BACKENDS at most */
+	unsigned keys_seen;
+	int line;
+};
+
+struct lb_cfg_port {
+	bool defined;
+	char dev[LB_CFG_STR_SIZE];
+	uint16_t rx_queues;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	bool promiscuous;
+	unsigned keys_seen;
+	int line;
+};
+
+struct lb_cfg_rxq {
+	uint16_t port; /* INI port index */
+	uint16_t queue;
+};
+
+struct lb_cfg_worker {
+	unsigned lcore;
+	unsigned cpu;
+	uint16_t nb_rx;
+	struct lb_cfg_rxq rx[LB_CFG_MAX_RX_PER_WORKER];
+	unsigned keys_seen;
+	int line;
+};
+
+struct lb_config {
+	char path[LB_CFG_STR_SIZE];
+	/* [eal] */
+	char eal_args[LB_CFG_STR_SIZE];
+	unsigned main_lcore;
+	unsigned main_cpu;
+	unsigned mbufs; /* 0: sized from ports and workers */
+	/* [lb] */
+	uint32_t hash_seed;
+	bool drop;
+	unsigned stats_interval; /* seconds, 0 = no periodic line */
+	bool graph_stats;
+	/* [port.N], indexed by N */
+	struct lb_cfg_port ports[LB_MAX_PORTS];
+	/* [worker.L] in file order: graph id = position */
+	unsigned nb_workers;
+	struct lb_cfg_worker workers[LB_MAX_WORKERS];
+	unsigned nb_vips;
+	struct lb_cfg_vip vips[LB_MAX_VIPS];
+};
+
+/* Parse and validate path into cfg. On error print one line
+ * "path:LINE: key 'x': reason" to err and return -1. */
+int lb_config_load(const char *path, struct lb_config *cfg, FILE *err);
+void lb_config_free(struct lb_config *cfg);
+
+/* Text parsers shared with lb-ctl and the tools; 0 on success. */
+int lb_parse_ipv4(const char *s, rte_be32_t *addr);
+int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+int lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why);
+const char *lb_proto_name(uint8_t proto);

@@ -1,0 +1,136 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "control/lb_tables_build.h"
+
+static struct lb_lookup *
+lookup_modulo(uint32_t nb_backends, int socket)
+{
+	struct lb_lookup *lu;
+
+	lu = rte_zmalloc_socket("lb_lookup", sizeof(*lu) + nb_backends * sizeof(lu->entry[0]),
+				RTE_CACHE_LINE_SIZE, socket);
+	if (!lu)
+		return NULL;
+	lu->size = nb_backends;
+	for (uint32_t i = 0; i < nb_backends; i++)
+		lu->entry[i] = i;
+	return lu;
+}
+
+static void
+vip_free(struct lb_vip *v)
+{
+	if (!v)
+		return;
+	rte_free(v->lookup);
+	rte_free(v->backends);
+	rte_free(v);
+}
+
+void
+lb_tables_free(struct lb_tables *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->nb_vips; i++)
+		vip_free(t->vips[i]);
+	rte_hash_free(t->vip_hash);
+	rte_free(t);
+}
+
+struct lb_tables *
+lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_MAX_PORTS],
+		char *err, size_t err_size)
+{
+	static unsigned generation; /* rte_hash names must be unique */
+	const int socket = (int)rte_socket_id() == SOCKET_ID_ANY ? 0 : (int)rte_socket_id();
+	uint16_t next_slot = 0;
+	struct lb_tables *t;
+	char name[RTE_HASH_NAMESIZE];
+
+	t = rte_zmalloc_socket("lb_tables", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
+	if (!t) {
+		snprintf(err, err_size, "out of memory for the tables");
+		return NULL;
+	}
+	t->hash_seed = cfg->hash_seed;
+	snprintf(name, sizeof(name), "lb_vips_%u", generation++);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(2 * LB_MAX_VIPS, 64),
+		.key_len = sizeof(struct lb_vip_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+	};
+	t->vip_hash = rte_hash_create(&hp);
+	if (!t->vip_hash) {
+		snprintf(err, err_size, "rte_hash_create: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct lb_cfg_vip *cv = &cfg->vips[i];
+		const struct lb_port_info *out = &ports[cv->out_port];
+		struct lb_vip *v;
+
+		if (!out->defined) {
+			snprintf(err, err_size, "vip.%s: out_port %u is not set up", cv->name, cv->out_port);
+			goto fail;
+		}
+		v = rte_zmalloc_socket("lb_vip", sizeof(*v), RTE_CACHE_LINE_SIZE, socket);
+		if (!v)
+			goto nomem;
+		t->vips[t->nb_vips++] = v;
+		snprintf(v->name, sizeof(v->name), "%s", cv->name);
+		v->addr = cv->addr;
+		v->port = rte_cpu_to_be_16(cv->port);
+		v->proto = cv->proto;
+		v->index = i;
+		v->tx_edge = out->tx_edge;
+		v->src_mac = out->mac;
+		v->nb_backends = cv->nb_backends;
+		if (cv->nb_backends) {
+			v->backends = rte_zmalloc_socket("lb_backends", cv->nb_backends * sizeof(*v->backends),
+							 RTE_CACHE_LINE_SIZE, socket);
+			v->lookup = lookup_modulo(cv->nb_backends, socket);
+			if (!v->backends || !v->lookup)
+				goto nomem;
+		}
+		for (uint32_t b = 0; b < cv->nb_backends; b++) {
+			v->backends[b] = (struct lb_backend){
+				.addr = cv->backends[b].addr,
+				.port = rte_cpu_to_be_16(cv->backends[b].port),
+				.mac = cv->backends[b].mac,
+				.slot = next_slot++,
+			};
+		}
+		struct lb_vip_key key = {.addr = v->addr, .port = v->port, .proto = v->proto};
+		int rc = rte_hash_add_key_data(t->vip_hash, &key, v);
+		if (rc < 0) {
+			snprintf(err, err_size, "vip.%s: rte_hash_add_key_data: %s", cv->name, strerror(-rc));
+			goto fail;
+		}
+	}
+	return t;
+nomem:
+	snprintf(err, err_size, "out of memory for the tables");
+fail:
+	lb_tables_free(t);
+	return NULL;
+}
+
+void
+lb_tables_publish(struct lb_tables *t, struct rte_rcu_qsbr *qs)
+{
+	struct lb_tables *old = __atomic_exchange_n(&lb_tables_current, t, __ATOMIC_ACQ_REL);
+
+	if (old && qs)
+		rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
+	lb_tables_free(old);
+}

@@ -1,0 +1,134 @@
+/* lb_classify: parse Ethernet (one 802.1Q tag), IPv4 and the TCP/UDP ports,
+ * bounds-checked against the frame, and send packets for a configured VIP to
+ * lb_hash. Everything else goes to a named drop reason.
+ *
+ * Policy choices (README "Robustness" documents them):
+ * - IPv4 options are allowed: L4 is parsed at IHL*4 and the options are kept.
+ * - Every fragment is dropped, first ones included: lb-graph does not
+ *   reassemble, and a first fragment balanced without its followers is useless.
+ * - Headers must sit in the first mbuf segment; the IPv4 total length is
+ *   checked against the whole packet (Ethernet padding is allowed).
+ */
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "nodes/lb_node_util.h"
+
+#define LB_ETHER_TYPE_QINQ_STD 0x88A8 /* 802.1ad outer tag */
+
+static inline bool
+martian_source(rte_be32_t src)
+{
+	uint8_t first = ((const uint8_t *)&src)[0];
+	return first == 0 || first == 127 || first >= 224;
+}
+
+static inline rte_edge_t
+classify_one(struct rte_mbuf *m, const struct lb_tables *t, bool drop_all)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t seg_len = rte_pktmbuf_data_len(m);
+	uint32_t l3 = sizeof(struct rte_ether_hdr);
+	uint16_t ether_type;
+
+	if (unlikely(seg_len < l3))
+		return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+	ether_type = ((const struct rte_ether_hdr *)p)->ether_type;
+	if (ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		l3 += sizeof(struct rte_vlan_hdr);
+		if (unlikely(seg_len < l3))
+			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+		ether_type = ((const struct rte_vlan_hdr *)(p + l3 - sizeof(struct rte_vlan_hdr)))->eth_proto;
+	}
+	if (unlikely(ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)))
+		return LB_NEXT_DROP(LB_DROP_ETHERTYPE); /* ARP, IPv6, QinQ, ... */
+
+	if (unlikely(seg_len < l3 + sizeof(struct rte_ipv4_hdr)))
+		return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + l3);
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return LB_NEXT_DROP(LB_DROP_BAD_VERSION);
+	const uint32_t ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	if (unlikely(ihl < sizeof(struct rte_ipv4_hdr)))
+		return LB_NEXT_DROP(LB_DROP_BAD_IHL);
+	if (unlikely(seg_len < l3 + ihl))
+		return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+	const uint32_t total_len = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(total_len < ihl || l3 + total_len > rte_pktmbuf_pkt_len(m)))
+		return LB_NEXT_DROP(LB_DROP_BAD_TOTAL_LEN);
+	if (unlikely(ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+		return LB_NEXT_DROP(LB_DROP_FRAGMENT);
+
+	/* The L4 header must end inside both the segment and the IP packet. */
+	const uint32_t l4 = l3 + ihl;
+	const uint32_t l4_end = RTE_MIN(seg_len, l3 + total_len);
+	rte_be16_t dport;
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		if (unlikely(l4 + sizeof(struct rte_udp_hdr) > l4_end))
+			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(p + l4);
+		const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
+		if (unlikely(udp_len < sizeof(*udp) || udp_len > total_len - ihl))
+			return LB_NEXT_DROP(LB_DROP_BAD_L4_LEN);
+		dport = udp->dst_port;
+	} else if (ip->next_proto_id == IPPROTO_TCP) {
+		if (unlikely(l4 + sizeof(struct rte_tcp_hdr) > l4_end))
+			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+		const struct rte_tcp_hdr *tcp = (const struct rte_tcp_hdr *)(p + l4);
+		const uint32_t doff = (tcp->data_off >> 4) * 4u;
+		if (unlikely(doff < sizeof(*tcp) || doff > total_len - ihl))
+			return LB_NEXT_DROP(LB_DROP_BAD_L4_LEN);
+		dport = tcp->dst_port;
+	} else {
+		return LB_NEXT_DROP(LB_DROP_NO_VIP); /* VIPs are TCP or UDP only */
+	}
+
+	const struct lb_vip_key key = {
+		.addr = ip->dst_addr, .port = dport, .proto = ip->next_proto_id,
+	};
+	void *vip;
+	if (rte_hash_lookup_data(t->vip_hash, &key, &vip) < 0)
+		return LB_NEXT_DROP(LB_DROP_NO_VIP);
+	if (unlikely(martian_source(ip->src_addr)))
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+	if (unlikely(ip->time_to_live <= 1))
+		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
+	if (unlikely(drop_all))
+		return LB_NEXT_DROP(LB_DROP_POLICY);
+
+	struct lb_mbuf_meta *meta = lb_meta(m);
+	meta->vip = vip;
+	meta->l3_off = l3;
+	meta->l4_off = l4;
+	return LB_NEXT_CHAIN;
+}
+
+static uint16_t
+lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	const struct lb_tables *t = lb_tables_get();
+	const bool drop_all = __atomic_load_n(&lb_drop_all, __ATOMIC_RELAXED);
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+
+	for (uint16_t done = 0; done < nb_objs;) {
+		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
+		for (uint16_t i = 0; i < n; i++)
+			edges[i] = classify_one(objs[done + i], t, drop_all);
+		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
+		done += n;
+	}
+	lb_counters[graph->id].rx += nb_objs;
+	return nb_objs;
+}
+
+static struct rte_node_register lb_classify_node = {
+	.name = "lb_classify",
+	.process = lb_classify_process,
+	.nb_edges = LB_NB_EDGES_WITH_DROPS,
+	.next_nodes = LB_NEXT_NODES_WITH_DROPS("lb_hash"),
+};
+
+RTE_NODE_REGISTER(lb_classify_node);

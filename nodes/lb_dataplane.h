@@ -1,0 +1,148 @@
+/* What the control plane publishes and the graph nodes read.
+ *
+ * The tables are immutable once published: a change builds a new struct
+ * lb_tables beside the old one, swaps the pointer atomically and frees the old
+ * one after an RCU grace period (control/lb_publish.c). Nodes therefore read
+ * them without locks, and a pointer taken in lb_classify stays valid until the
+ * worker reports its next quiescent state, which happens between graph walks.
+ */
+#pragma once
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_graph.h>
+#include <rte_mbuf.h>
+
+#define LB_MAX_VIPS 256
+#define LB_MAX_BACKENDS 1024   /* per VIP */
+#define LB_MAX_BACKEND_SLOTS 4096 /* counter slots over all VIPs */
+#define LB_MAX_WORKERS 32
+#define LB_MAX_PORTS 16
+#define LB_NAME_SIZE 32
+
+struct lb_backend {
+	rte_be32_t addr;
+	rte_be16_t port;
+	struct rte_ether_addr mac; /* next hop for this backend */
+	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
+};
+
+/* Selection: backend = backends[lut[hash % lut_size]]. Modulo fills the lut
+ * with 0..n-1 (lut_size = n); a Maglev table fills the same structure. */
+struct lb_lookup {
+	uint32_t size;
+	uint16_t entry[];
+};
+
+struct lb_vip {
+	rte_be32_t addr;
+	rte_be16_t port;
+	uint8_t proto;              /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t index;             /* index into lb_worker_counters.vip_pkts */
+	rte_edge_t tx_edge;         /* lb_rewrite edge to ethdev_tx-<out port> */
+	struct rte_ether_addr src_mac; /* MAC of the output port */
+	uint32_t nb_backends;
+	struct lb_backend *backends;
+	struct lb_lookup *lookup;   /* NULL when there is no backend */
+	char name[LB_NAME_SIZE];
+};
+
+/* rte_hash key of the VIP table. */
+struct lb_vip_key {
+	rte_be32_t addr;
+	rte_be16_t port;
+	uint8_t proto;
+	uint8_t pad; /* always 0 */
+};
+static_assert(sizeof(struct lb_vip_key) == 8, "lb_vip_key must be packed");
+
+struct rte_hash;
+struct lb_tables {
+	struct rte_hash *vip_hash; /* lb_vip_key -> struct lb_vip * */
+	uint32_t hash_seed;
+	uint32_t nb_vips;
+	struct lb_vip *vips[LB_MAX_VIPS];
+};
+
+/* The table the workers use now. Read it with lb_tables_get(). */
+extern struct lb_tables *lb_tables_current;
+/* Global drop switch ("traffic control"): VIP traffic goes to lb_drop-policy. */
+extern bool lb_drop_all;
+
+static inline struct lb_tables *
+lb_tables_get(void)
+{
+	return __atomic_load_n(&lb_tables_current, __ATOMIC_ACQUIRE);
+}
+
+/* Per-packet metadata handed from node to node in the mbuf private area. */
+struct lb_mbuf_meta {
+	const struct lb_vip *vip;
+	const struct lb_backend *backend;
+	uint32_t hash;
+	uint16_t l3_off; /* from the start of the frame */
+	uint16_t l4_off;
+};
+#define LB_MBUF_PRIV_SIZE RTE_CACHE_LINE_SIZE /* librte_node wants >= 64 */
+static_assert(sizeof(struct lb_mbuf_meta) <= LB_MBUF_PRIV_SIZE, "meta must fit the mbuf private area");
+
+static inline struct lb_mbuf_meta *
+lb_meta(struct rte_mbuf *m)
+{
+	return (struct lb_mbuf_meta *)rte_mbuf_to_priv(m);
+}
+
+/* Drop reasons: one registered node "lb_drop-<name>" each. */
+#define LB_DROP_REASONS(X)                                                              \
+	X(NO_VIP, "no_vip", "IPv4 TCP/UDP whose address, port and protocol match no VIP")      \
+	X(TRUNCATED, "truncated", "frame ends inside the Ethernet, VLAN, IPv4 or L4 header")   \
+	X(ETHERTYPE, "ethertype", "not IPv4 after at most one 802.1Q tag (ARP, IPv6, QinQ)")  \
+	X(BAD_VERSION, "bad_version", "IP version field is not 4")                            \
+	X(BAD_IHL, "bad_ihl", "IPv4 header length below 20 bytes")                            \
+	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
+	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
+	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1: would expire on this hop")                 \
+	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, multicast or broadcast")            \
+	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload, TCP data offset below 5") \
+	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
+	X(NO_BACKEND, "no_backend", "the VIP has no backend")                                 \
+	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
+
+enum lb_drop_reason {
+#define LB_DROP_ENUM(e, name, doc) LB_DROP_##e,
+	LB_DROP_REASONS(LB_DROP_ENUM)
+#undef LB_DROP_ENUM
+	LB_DROP_COUNT
+};
+
+extern const char *const lb_drop_reason_names[LB_DROP_COUNT];
+extern const char *const lb_drop_reason_docs[LB_DROP_COUNT];
+
+#define LB_DROP_NODE_PREFIX "lb_drop-"
+
+/* Per-worker counters, written only by that worker (index = graph id) and
+ * summed by the main lcore on read: no atomics, no locks. */
+struct lb_worker_counters {
+	uint64_t rx;        /* packets entering lb_classify */
+	uint64_t forwarded; /* packets lb_rewrite handed to ethdev_tx */
+	uint64_t drops[LB_DROP_COUNT];
+	uint64_t vip_pkts[LB_MAX_VIPS];
+	uint64_t backend_pkts[LB_MAX_BACKEND_SLOTS];
+} __rte_cache_aligned;
+
+extern struct lb_worker_counters lb_counters[LB_MAX_WORKERS];
+
+/* Sum of every worker's counters. */
+void lb_counters_sum(struct lb_worker_counters *total);
+void lb_counters_reset(void);
+
+static inline const struct lb_backend *
+lb_vip_select(const struct lb_vip *vip, uint32_t hash)
+{
+	const struct lb_lookup *lu = vip->lookup;
+	return &vip->backends[lu->entry[hash % lu->size]];
+}

@@ -1,0 +1,56 @@
+/* lb_hash: hash the 5-tuple with the configured seed and pick the VIP's
+ * backend through its lookup structure (modulo now, Maglev later: the node
+ * only ever reads lut[hash % size]). */
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "nodes/lb_flow_hash.h"
+#include "nodes/lb_node_util.h"
+
+static inline rte_edge_t
+hash_one(struct rte_mbuf *m, uint32_t seed, struct lb_worker_counters *c)
+{
+	struct lb_mbuf_meta *meta = lb_meta(m);
+	const struct lb_vip *vip = meta->vip;
+
+	if (unlikely(vip->nb_backends == 0))
+		return LB_NEXT_DROP(LB_DROP_NO_BACKEND);
+
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
+	/* TCP and UDP both start with source and destination port. */
+	const struct rte_udp_hdr *l4 = (const struct rte_udp_hdr *)(p + meta->l4_off);
+
+	meta->hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
+				  ip->next_proto_id, seed);
+	meta->backend = lb_vip_select(vip, meta->hash);
+	c->vip_pkts[vip->index]++;
+	c->backend_pkts[meta->backend->slot]++;
+	return LB_NEXT_CHAIN;
+}
+
+static uint16_t
+lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	const uint32_t seed = lb_tables_get()->hash_seed;
+	struct lb_worker_counters *c = &lb_counters[graph->id];
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+
+	for (uint16_t done = 0; done < nb_objs;) {
+		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
+		for (uint16_t i = 0; i < n; i++)
+			edges[i] = hash_one(objs[done + i], seed, c);
+		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
+		done += n;
+	}
+	return nb_objs;
+}
+
+static struct rte_node_register lb_hash_node = {
+	.name = "lb_hash",
+	.process = lb_hash_process,
+	.nb_edges = LB_NB_EDGES_WITH_DROPS,
+	.next_nodes = LB_NEXT_NODES_WITH_DROPS("lb_rewrite"),
+};
+
+RTE_NODE_REGISTER(lb_hash_node);
