@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <wordexp.h>
 
 #include <ini.h>
 
@@ -353,6 +354,14 @@ eal_key(struct parse_state *st, const char *key, const char *value)
 						    "'%s' is set by lb-graph from [worker.L], [eal] main_lcore and [port.N] dev",
 						    owned[i]);
 			}
+		wordexp_t we;
+		int wrc = wordexp(value, &we, WRDE_NOCMD);
+		if (wrc != 0)
+			return fail(st, st->line, key, "%s",
+				    wrc == WRDE_SYNTAX   ? "unbalanced quotes or shell syntax"
+				    : wrc == WRDE_CMDSUB ? "command substitution is not allowed"
+							 : "cannot split into words");
+		wordfree(&we);
 		strcpy(cfg->eal_args, value);
 		break;
 	case 1:

@@ -1,0 +1,257 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "nodes/lb_dataplane.h"
+#include "tools/fixtures.h"
+#include "tools/pkt.h"
+
+static const uint8_t mac_client[6] = {0x02, 0, 0, 0, 0xc1, 0x01};
+static const uint8_t mac_lb[6] = {0x02, 0, 0, 0, 0x1b, 0x01};
+
+uint32_t
+fixture_flow_src(uint32_t flow)
+{
+	return htonl(0x64400000u + (flow & 0x3fffff)); /* 100.64.0.0/10 */
+}
+
+uint16_t
+fixture_flow_sport(uint32_t flow)
+{
+	return 1024 + (flow * 7919u) % 64000;
+}
+
+static void
+base_spec(struct pkt_spec *s, const struct fixture_vip *vip, uint32_t flow)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->dst_mac, mac_lb, 6);
+	memcpy(s->src_mac, mac_client, 6);
+	s->vlan = -1;
+	s->src = fixture_flow_src(flow);
+	s->dst = vip->addr;
+	s->sport = fixture_flow_sport(flow);
+	s->dport = vip->port;
+	s->proto = vip->proto;
+	s->ttl = 64;
+}
+
+static size_t
+build_ok_spec(uint8_t *frame, size_t cap, struct pkt_spec *s, const struct fixture_vip *vip,
+	      uint32_t flow, uint16_t seq, uint8_t flags, uint16_t payload_len)
+{
+	uint8_t payload[128];
+
+	memset(payload, 0xa5, sizeof(payload));
+	memcpy(payload, FIXTURE_MAGIC_OK, 4);
+	payload[4] = vip->index;
+	payload[5] = flags;
+	memcpy(payload + 6, &flow, 4);
+	memcpy(payload + 10, &seq, 2);
+	s->payload = payload;
+	s->payload_len = payload_len;
+	s->udp_no_cksum = flags & FIXTURE_FLAG_UDP_ZERO_CKSUM;
+	return pkt_build(frame, cap, s);
+}
+
+size_t
+fixture_build_ok(uint8_t *frame, size_t cap, const struct fixture_vip *vip, uint32_t flow, uint16_t seq)
+{
+	struct pkt_spec s;
+	uint8_t flags = 0;
+
+	base_spec(&s, vip, flow);
+	if (vip->proto == IPPROTO_UDP && flow % 8 == 3)
+		flags |= FIXTURE_FLAG_UDP_ZERO_CKSUM;
+	return build_ok_spec(frame, cap, &s, vip, flow, seq, flags, 12 + (flow % 5) * 13);
+}
+
+bool
+fixture_payload_get(const uint8_t *pl, size_t len, struct fixture_payload *p)
+{
+	if (len < 12 || memcmp(pl, FIXTURE_MAGIC_OK, 4) != 0)
+		return false;
+	p->vip = pl[4];
+	p->flags = pl[5];
+	memcpy(&p->flow, pl + 6, 4);
+	memcpy(&p->seq, pl + 10, 2);
+	return true;
+}
+
+/* ---- helpers for frames that must be dropped: a good frame, mutated ---- */
+
+static uint8_t *ip_of(uint8_t *f) { return f + 14; }
+static uint8_t *l4_of(uint8_t *f) { return f + 14 + (f[14] & 0xf) * 4; }
+
+static void
+refix(uint8_t *f, size_t len)
+{
+	struct pkt_view v;
+	if (pkt_parse(f, len, &v) == 0)
+		pkt_fix_cksums(&v);
+}
+
+static size_t
+bad_base(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	struct pkt_spec s;
+	uint8_t payload[32] = "LBBAD";
+
+	base_spec(&s, vip, flow);
+	s.payload = payload;
+	s.payload_len = sizeof(payload);
+	return pkt_build(f, cap, &s);
+}
+
+#define BAD(fn, ...)                                                                          \
+	static size_t fn(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)  \
+	{                                                                                      \
+		size_t l = bad_base(f, cap, vip, flow);                                        \
+		__VA_ARGS__;                                                                   \
+		return l;                                                                      \
+	}
+
+BAD(other_dst, { ip_of(f)[19] ^= 0x55; refix(f, l); })
+BAD(other_port, { l4_of(f)[3] ^= 0x01; refix(f, l); })
+BAD(other_proto, {
+	/* the VIP's address and port over the other protocol, well formed */
+	uint8_t *l4 = l4_of(f);
+	if (ip_of(f)[9] == IPPROTO_TCP) {
+		ip_of(f)[9] = IPPROTO_UDP;
+		l4[4] = (uint8_t)((l - 34) >> 8), l4[5] = (uint8_t)(l - 34);
+	} else {
+		ip_of(f)[9] = IPPROTO_TCP;
+		l4[12] = 5 << 4;
+	}
+	refix(f, l);
+})
+BAD(icmp, { ip_of(f)[9] = IPPROTO_ICMP; })
+BAD(cut_in_eth, { l = 10; })
+BAD(cut_in_vlan, { f[12] = 0x81, f[13] = 0x00; l = 16; })
+BAD(cut_in_ip, { l = 14 + 12; })
+BAD(cut_in_l4, {
+	/* IP header and frame agree: the packet ends 5 bytes into L4 */
+	l = 14 + 20 + 5;
+	ip_of(f)[2] = 0, ip_of(f)[3] = 25;
+})
+BAD(arp, { f[12] = 0x08, f[13] = 0x06; l = 42; })
+BAD(ipv6, { f[12] = 0x86, f[13] = 0xdd; })
+BAD(qinq, {
+	memmove(f + 22, f + 14, l - 14);
+	f[12] = 0x88, f[13] = 0xa8, f[14] = 0, f[15] = 10;
+	f[16] = 0x81, f[17] = 0x00, f[18] = 0, f[19] = 20;
+	f[20] = 0x08, f[21] = 0x00;
+	l += 8;
+})
+BAD(version6, { ip_of(f)[0] = 0x65; })
+BAD(ihl4, { ip_of(f)[0] = 0x44; })
+BAD(totlen_below_header, { ip_of(f)[2] = 0, ip_of(f)[3] = 19; })
+BAD(totlen_beyond_frame, { ip_of(f)[2] = 0x05, ip_of(f)[3] = 0xdc; })
+BAD(first_fragment, { ip_of(f)[6] = 0x20; refix(f, l); })
+BAD(later_fragment, { ip_of(f)[6] = 0x00, ip_of(f)[7] = 0xb9; refix(f, l); })
+BAD(ttl1, { ip_of(f)[8] = 1; refix(f, l); })
+BAD(ttl0, { ip_of(f)[8] = 0; refix(f, l); })
+BAD(src_loopback, { ip_of(f)[12] = 127; refix(f, l); })
+BAD(src_zero, { memset(ip_of(f) + 12, 0, 4); refix(f, l); })
+BAD(src_multicast, { ip_of(f)[12] = 224; refix(f, l); })
+BAD(src_broadcast, { memset(ip_of(f) + 12, 255, 4); refix(f, l); })
+BAD(l4_len_short, {
+	if (ip_of(f)[9] == IPPROTO_UDP)
+		l4_of(f)[4] = 0, l4_of(f)[5] = 4; /* UDP length 4 */
+	else
+		l4_of(f)[12] = 4 << 4;             /* TCP data offset 4 */
+})
+BAD(l4_len_long, {
+	if (ip_of(f)[9] == IPPROTO_UDP)
+		l4_of(f)[4] = 0x05, l4_of(f)[5] = 0xdc; /* beyond the IP payload */
+	else
+		l4_of(f)[12] = 15 << 4;                  /* 60-byte header > payload */
+})
+
+/* ---- frames that must be forwarded ---- */
+
+#define OK(fn, ...)                                                                           \
+	static size_t fn(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)  \
+	{                                                                                      \
+		struct pkt_spec s;                                                             \
+		uint8_t flags = 0;                                                             \
+		uint16_t plen = 24;                                                            \
+		base_spec(&s, vip, flow);                                                      \
+		__VA_ARGS__;                                                                   \
+		return build_ok_spec(f, cap, &s, vip, flow, 0, flags, plen);                   \
+	}
+
+OK(plain, {})
+OK(vlan_tagged, { s.vlan = 100; })
+OK(ttl2, { s.ttl = 2; })
+OK(odd_length, { plen = 33; })
+OK(udp_zero_cksum, {
+	if (vip->proto == IPPROTO_UDP)
+		flags |= FIXTURE_FLAG_UDP_ZERO_CKSUM;
+})
+OK(tcp_syn_fin, { s.tcp_flags = 0x03; })
+
+static size_t
+ip_options(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	/* A good frame with 4 bytes of NOP options: IHL 6, L4 at 24. */
+	size_t l = plain(f, cap, vip, flow);
+	memmove(f + 38, f + 34, l - 34);
+	memset(f + 34, 1, 4);
+	l += 4;
+	f[14] = 0x46;
+	f[16] = (uint8_t)((l - 14) >> 8), f[17] = (uint8_t)(l - 14);
+	refix(f, l);
+	return l;
+}
+
+static size_t
+padded_to_60(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	/* The shortest payload, padded by Ethernet: IP total length < frame. */
+	struct pkt_spec s;
+	base_spec(&s, vip, flow);
+	size_t l = build_ok_spec(f, cap, &s, vip, flow, 0, 0, 12);
+	if (l < 60) {
+		memset(f + l, 0, 60 - l);
+		l = 60;
+	}
+	return l;
+}
+
+const struct fixture fixtures[] = {
+	{"plain", FIXTURE_FORWARD, plain},
+	{"vlan_tagged", FIXTURE_FORWARD, vlan_tagged},
+	{"ttl2", FIXTURE_FORWARD, ttl2},
+	{"odd_length", FIXTURE_FORWARD, odd_length},
+	{"udp_zero_cksum", FIXTURE_FORWARD, udp_zero_cksum},
+	{"tcp_syn_fin", FIXTURE_FORWARD, tcp_syn_fin},
+	{"ip_options", FIXTURE_FORWARD, ip_options},
+	{"padded_to_60", FIXTURE_FORWARD, padded_to_60},
+	{"other_dst", LB_DROP_NO_VIP, other_dst},
+	{"other_port", LB_DROP_NO_VIP, other_port},
+	{"other_proto", LB_DROP_NO_VIP, other_proto},
+	{"icmp", LB_DROP_NO_VIP, icmp},
+	{"cut_in_eth", LB_DROP_TRUNCATED, cut_in_eth},
+	{"cut_in_vlan", LB_DROP_TRUNCATED, cut_in_vlan},
+	{"cut_in_ip", LB_DROP_TRUNCATED, cut_in_ip},
+	{"cut_in_l4", LB_DROP_TRUNCATED, cut_in_l4},
+	{"arp", LB_DROP_ETHERTYPE, arp},
+	{"ipv6", LB_DROP_ETHERTYPE, ipv6},
+	{"qinq", LB_DROP_ETHERTYPE, qinq},
+	{"version6", LB_DROP_BAD_VERSION, version6},
+	{"ihl4", LB_DROP_BAD_IHL, ihl4},
+	{"totlen_below_header", LB_DROP_BAD_TOTAL_LEN, totlen_below_header},
+	{"totlen_beyond_frame", LB_DROP_BAD_TOTAL_LEN, totlen_beyond_frame},
+	{"first_fragment", LB_DROP_FRAGMENT, first_fragment},
+	{"later_fragment", LB_DROP_FRAGMENT, later_fragment},
+	{"ttl1", LB_DROP_TTL_EXPIRED, ttl1},
+	{"ttl0", LB_DROP_TTL_EXPIRED, ttl0},
+	{"src_loopback", LB_DROP_MARTIAN_SRC, src_loopback},
+	{"src_zero", LB_DROP_MARTIAN_SRC, src_zero},
+	{"src_multicast", LB_DROP_MARTIAN_SRC, src_multicast},
+	{"src_broadcast", LB_DROP_MARTIAN_SRC, src_broadcast},
+	{"l4_len_short", LB_DROP_BAD_L4_LEN, l4_len_short},
+	{"l4_len_long", LB_DROP_BAD_L4_LEN, l4_len_long},
+};
+const unsigned nb_fixtures = RTE_DIM(fixtures);

@@ -1,0 +1,48 @@
+/* The packet fixture table: frames of every kind lb-graph meets, each with
+ * the verdict lb_classify must give it. Used by lb-pcapgen (pcap runs of the
+ * real binary) and by the unit tests (the node functions in a test graph). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FIXTURE_FORWARD (-1)
+
+/* Payload of frames meant to be forwarded: "LBOK" vip flags flow(4) seq(2). */
+#define FIXTURE_MAGIC_OK "LBOK"
+#define FIXTURE_FLAG_UDP_ZERO_CKSUM 1
+
+struct fixture_vip {
+	uint32_t addr;  /* network order */
+	uint16_t port;  /* host order */
+	uint8_t proto;
+	uint8_t index;  /* written into the payload */
+};
+
+struct fixture {
+	const char *name;
+	int verdict; /* FIXTURE_FORWARD or an enum lb_drop_reason */
+	size_t (*build)(uint8_t *frame, size_t cap, const struct fixture_vip *vip, uint32_t flow);
+};
+
+extern const struct fixture fixtures[];
+extern const unsigned nb_fixtures;
+
+/* A good frame of flow `flow` to `vip` (source 100.64.0.0 + flow), seq in
+ * the payload, odd and even lengths depending on the flow. */
+size_t fixture_build_ok(uint8_t *frame, size_t cap, const struct fixture_vip *vip, uint32_t flow,
+			uint16_t seq);
+
+/* The fields a checker needs from a forwarded frame's payload. */
+struct fixture_payload {
+	uint8_t vip;
+	uint8_t flags;
+	uint32_t flow;
+	uint16_t seq;
+};
+bool fixture_payload_get(const uint8_t *l4_payload, size_t len, struct fixture_payload *p);
+
+/* The source address and port of flow `flow`. */
+uint32_t fixture_flow_src(uint32_t flow);
+uint16_t fixture_flow_sport(uint32_t flow);

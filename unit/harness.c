@@ -1,0 +1,166 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+#include <rte_mbuf.h>
+
+#include "control/lb_edges.h"
+#include "control/lb_tables_build.h"
+#include "unit/harness.h"
+
+struct rte_mempool *harness_pool;
+const struct rte_ether_addr harness_port_mac = {{0x02, 0x70, 0x63, 0x61, 0x70, 0x00}};
+static struct rte_graph *graph;
+static rte_edge_t sink_edge;
+
+static struct rte_mbuf *src_queue[HARNESS_MAX_PKTS];
+static unsigned src_n, src_pos;
+static struct rte_mbuf **sink_out;
+static unsigned sink_n;
+
+const char harness_default_ini[] =
+	"[eal]\nargs = --no-huge\n"
+	"[lb]\nhash_seed = 0x1234\n"
+	"[port.0]\ndev = net_null0\n"
+	"[worker.1]\nrx = 0:0\n"
+	"[vip.web]\naddr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\n"
+	"backend = 10.0.0.1:8080 02:00:00:00:00:01\n"
+	"backend = 10.0.0.2:8080 02:00:00:00:00:02\n"
+	"backend = 10.0.0.3:8080 02:00:00:00:00:03\n"
+	"[vip.dns]\naddr = 198.51.100.20\nport = 53\nproto = udp\nout_port = 0\n"
+	"backend = 10.0.1.1:5353 02:00:00:00:01:01\n"
+	"backend = 10.0.1.2:5353 02:00:00:00:01:02\n";
+
+static uint16_t
+test_src_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t nb)
+{
+	uint16_t n = RTE_MIN(src_n - src_pos, (unsigned)RTE_GRAPH_BURST_SIZE);
+	if (n == 0)
+		return 0;
+	memcpy(node->objs, &src_queue[src_pos], n * sizeof(void *));
+	src_pos += n;
+	node->idx = n;
+	rte_node_next_stream_move(g, node, 0);
+	return n;
+}
+
+static uint16_t
+test_sink_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t nb)
+{
+	for (uint16_t i = 0; i < nb; i++)
+		sink_out[sink_n++] = objs[i];
+	return nb;
+}
+
+static struct rte_node_register test_src = {
+	.name = "test_src",
+	.flags = RTE_NODE_SOURCE_F,
+	.process = test_src_process,
+	.nb_edges = 1,
+	.next_nodes = {"lb_classify"},
+};
+RTE_NODE_REGISTER(test_src);
+
+static struct rte_node_register test_sink = {
+	.name = "test_sink",
+	.process = test_sink_process,
+};
+RTE_NODE_REGISTER(test_sink);
+
+int
+harness_init(void)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=lb-unit-%d", getpid());
+	char *argv[] = {"lb-unit", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+			"-l", "0", "--log-level=*:error", prefix, NULL};
+	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0)
+		return -1;
+	harness_pool = rte_pktmbuf_pool_create("unit", 2 * HARNESS_MAX_PKTS + 1024, 0,
+					       LB_MBUF_PRIV_SIZE, 10240, rte_socket_id());
+	if (!harness_pool)
+		return -1;
+	sink_edge = lb_edge_add("lb_rewrite", "test_sink");
+	if (sink_edge == RTE_EDGE_ID_INVALID)
+		return -1;
+	const char *patterns[] = {"test_src", "lb_*", "test_sink"};
+	struct rte_graph_param prm = {.socket_id = 0, .nb_node_patterns = 3, .node_patterns = patterns};
+	rte_graph_t id = rte_graph_create("unit_0", &prm);
+	if (id == RTE_GRAPH_ID_INVALID)
+		return -1;
+	graph = rte_graph_lookup("unit_0");
+	return graph && graph->id == 0 ? 0 : -1;
+}
+
+const char *
+harness_tmpfile(const char *text, size_t len)
+{
+	static char path[64];
+	snprintf(path, sizeof(path), "/tmp/lb-unit-%d.ini", getpid());
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fwrite(text, 1, len, f);
+	fclose(f);
+	return path;
+}
+
+int
+harness_load(const char *ini_text, struct lb_config *cfg)
+{
+	struct lb_port_info ports[LB_MAX_PORTS] = {
+		[0] = {.defined = true, .port_id = 0, .mac = harness_port_mac, .tx_edge = sink_edge},
+	};
+	char err[256];
+	const char *path = harness_tmpfile(ini_text, strlen(ini_text));
+
+	if (!path || lb_config_load(path, cfg, stderr) < 0)
+		return -1;
+	unlink(path);
+	struct lb_tables *t = lb_tables_build(cfg, ports, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	lb_tables_publish(t, NULL);
+	return 0;
+}
+
+struct rte_mbuf *
+harness_mbuf(const uint8_t *frame, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
+	if (!m)
+		return NULL;
+	char *p = rte_pktmbuf_append(m, len);
+	if (!p) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(p, frame, len);
+	return m;
+}
+
+unsigned
+harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
+{
+	memcpy(src_queue, in, n * sizeof(*in));
+	src_n = n;
+	src_pos = 0;
+	sink_out = out;
+	sink_n = 0;
+	while (src_pos < src_n)
+		rte_graph_walk(graph);
+	rte_graph_walk(graph); /* nothing pending after this */
+	return sink_n;
+}
+
+void
+harness_free_out(struct rte_mbuf **out, unsigned n)
+{
+	rte_pktmbuf_free_bulk(out, n);
+}

@@ -1,0 +1,39 @@
+/* A test graph around the real lb nodes:
+ *   test_src -> lb_classify -> lb_hash -> lb_rewrite -> test_sink
+ *                         \-> lb_drop-<reason> (frees and counts)
+ * Tests queue frames, walk the graph and read what reached the sink and what
+ * each drop reason counted. */
+#pragma once
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "control/lb_config.h"
+#include "nodes/lb_dataplane.h"
+
+#define HARNESS_MAX_PKTS 4096
+
+extern struct rte_mempool *harness_pool;
+extern const struct rte_ether_addr harness_port_mac;
+
+/* EAL, mempool and the graph; once per process. 0 on success. */
+int harness_init(void);
+
+/* Load INI text as the running configuration (tables built and published). */
+int harness_load(const char *ini_text, struct lb_config *cfg);
+
+/* Send frames through one graph run; returns how many reached the sink,
+ * whose mbufs are in out[] (caller frees with harness_free_out). */
+unsigned harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
+void harness_free_out(struct rte_mbuf **out, unsigned n);
+
+/* An mbuf holding a copy of frame. */
+struct rte_mbuf *harness_mbuf(const uint8_t *frame, size_t len);
+
+/* Write text to a temporary file; returns its path (static buffer). */
+const char *harness_tmpfile(const char *text, size_t len);
+
+/* The INI used by most node tests: tcp VIP "web" with 3 backends, udp VIP
+ * "dns" with 2, one port, one worker. */
+extern const char harness_default_ini[];

@@ -1,0 +1,205 @@
+/* The INI loader: every bad file is refused with "file:LINE: key 'x':
+ * reason" (or "section 'y': reason"), and the shipped configs load. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "control/lb_config.h"
+#include "unit/harness.h"
+#include "unit/tests.h"
+
+#define PORT "[port.0]\ndev = net_null0\n"
+#define WORKER "[worker.1]\nrx = 0:0\n"
+#define VIP "[vip.web]\naddr = 192.0.2.1\nport = 80\nproto = tcp\nout_port = 0\n" \
+	    "backend = 10.0.0.1:80 02:00:00:00:00:01\n"
+#define GOOD PORT WORKER VIP
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	size_t len; /* 0: strlen(text) */
+	int line;
+	const char *want; /* in the message after "path:line: " */
+};
+
+static const struct bad_case cases[] = {
+	{"unknown section", GOOD "[frob]\n", 0, 11, "section 'frob': unknown section"},
+	{"unknown key", "[lb]\nbogus = 1\n" GOOD, 0, 2, "key 'bogus': unknown key"},
+	{"key outside a section", "x = 1\n" GOOD, 0, 1, "key 'x': key outside any section"},
+	{"syntax error", GOOD "garbage\n", 0, 11, "expected '[section]' or 'key = value'"},
+	{"bad VIP address", PORT WORKER "[vip.a]\naddr = 192.0.2.300\n", 0, 6, "key 'addr': bad IPv4 address"},
+	{"VIP port too big", PORT WORKER "[vip.a]\nport = 70000\n", 0, 6, "key 'port': port must be 1..65535"},
+	{"VIP port 0", PORT WORKER "[vip.a]\nport = 0\n", 0, 6, "key 'port': port must be 1..65535"},
+	{"VIP port negative", PORT WORKER "[vip.a]\nport = -1\n", 0, 6, "key 'port': port must be 1..65535"},
+	{"proto", PORT WORKER "[vip.a]\nproto = icmp\n", 0, 6, "key 'proto': expected tcp or udp"},
+	{"duplicate VIP", GOOD "[vip.web2]\naddr = 192.0.2.1\nport = 80\nproto = tcp\nout_port = 0\n", 0, 11,
+	 "section 'vip.web2': duplicate VIP: same address, port and protocol as vip.web"},
+	{"duplicate section", GOOD "[vip.web]\n", 0, 11, "section 'vip.web': duplicate section"},
+	{"duplicate key", PORT "rx_queues = 1\nrx_queues = 1\n" WORKER VIP, 0, 4, "key 'rx_queues': duplicate key"},
+	{"backend without MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80\n", 0, 6,
+	 "key 'backend': backend without a next-hop MAC"},
+	{"backend bad MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80 02:00:00:00:00\n", 0, 6,
+	 "key 'backend': bad MAC address"},
+	{"backend without port", PORT WORKER "[vip.a]\nbackend = 10.0.0.1 02:00:00:00:00:01\n", 0, 6,
+	 "key 'backend': expected 'IP:PORT MAC': the port is missing"},
+	{"duplicate backend", GOOD "backend = 10.0.0.1:80 02:00:00:00:00:09\n", 0, 11,
+	 "key 'backend': duplicate backend (also on line 10)"},
+	{"worker on main lcore", PORT "[worker.0]\nrx = 0:0\n" VIP, 0, 3,
+	 "section 'worker.0': worker on the main lcore 0"},
+	{"queue polled by no worker", PORT "rx_queues = 2\n" WORKER VIP, 0, 3,
+	 "key 'rx_queues': queue 0:1 is polled by no worker"},
+	{"queue polled twice", PORT WORKER "[worker.2]\nrx = 0:0\n" VIP, 0, 6,
+	 "key 'rx': queue 0:0 is already polled by worker.1"},
+	{"rx on undefined port", PORT "[worker.1]\nrx = 0:0 3:0\n" VIP, 0, 4, "key 'rx': port 3 is not defined"},
+	{"rx on missing queue", PORT "[worker.1]\nrx = 0:1\n" VIP, 0, 4,
+	 "key 'rx': queue 0:1 does not exist (port.0 has rx_queues = 1)"},
+	{"rx syntax", PORT "[worker.1]\nrx = 0\n" VIP, 0, 4, "key 'rx': expected PORT:QUEUE, got '0'"},
+	{"VIP missing key", PORT WORKER "[vip.a]\naddr = 192.0.2.1\nport = 80\nout_port = 0\n", 0, 5,
+	 "section 'vip.a': missing key 'proto'"},
+	{"out_port undefined", PORT WORKER "[vip.a]\naddr = 192.0.2.1\nport = 80\nproto = udp\nout_port = 1\n", 0, 9,
+	 "key 'out_port': port 1 is not defined"},
+	{"port without dev", "[port.0]\nrx_queues = 1\n" WORKER VIP, 0, 1, "section 'port.0': missing key 'dev'"},
+	{"bad dev", "[port.0]\ndev = eth0\n" WORKER VIP, 0, 2, "key 'dev': expected a DPDK virtual device"},
+	{"port number", "[port.99]\n" GOOD, 0, 1, "section 'port.99': port number must be 0..15"},
+	{"no VIP", PORT WORKER, 0, 4, "key '[vip.NAME]': no VIP defined"},
+	{"no worker", PORT VIP, 0, 8, "key '[worker.L]': no worker defined"},
+	{"huge value", "[lb]\nhash_seed = 99999999999999999999999\n" GOOD, 0, 2, "key 'hash_seed': hash_seed must be"},
+	{"bad bool", "[lb]\ndrop = maybe\n" GOOD, 0, 2, "key 'drop': expected on or off"},
+	{"negative interval", "[lb]\nstats_interval = -1\n" GOOD, 0, 2, "key 'stats_interval': stats_interval"},
+	{"EAL lcores owned", "[eal]\nargs = --no-huge --lcores=0-3\n" GOOD, 0, 2, "key 'args': '--lcores' is set by lb-graph"},
+	{"EAL -l owned", "[eal]\nargs = -l 0-1\n" GOOD, 0, 2, "key 'args': '-l' is set by lb-graph"},
+	{"EAL vdev owned", "[eal]\nargs = --vdev=net_null1\n" GOOD, 0, 2, "key 'args': '--vdev' is set by lb-graph"},
+	{"EAL quoting", "[eal]\nargs = --file-prefix='x\n" GOOD, 0, 2, "key 'args': unbalanced quotes"},
+	{"bad VIP name", PORT WORKER "[vip.a b]\n", 0, 5, "section 'vip.a b': VIP name must be"},
+	{"non-UTF-8 key", "[lb]\nh\xff\xfe = 1\n" GOOD, 0, 2, "key 'h\\xff\\xfe': unknown key"},
+	{"NUL byte", "[lb]\ndrop = o\0ff\n" GOOD, sizeof("[lb]\ndrop = o\0ff\n" GOOD) - 1, 2, "NUL byte in line"},
+	{"empty file", "", 0, 1, "empty file"},
+	{"only comments", "; nothing\n# here\n", 0, 2, "no port defined"},
+	{"truncated line", GOOD "[vip.x]\naddr = 192.0.2", 0, 12, "key 'addr': bad IPv4 address '192.0.2'"},
+	{"truncated file", GOOD "[vip.x]\naddr = 192.0.2.9\npo", 0, 13, "expected '[section]' or 'key = value'"},
+};
+
+static void
+check_refused(const char *path, int line, const char *want)
+{
+	char *msg = NULL, prefix[600];
+	size_t size = 0;
+	struct lb_config cfg;
+	FILE *err = open_memstream(&msg, &size);
+
+	CU_ASSERT_EQUAL(lb_config_load(path, &cfg, err), -1);
+	fclose(err);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	bool ok = strncmp(msg, prefix, strlen(prefix)) == 0 && strstr(msg, want) != NULL &&
+		  strchr(msg, '\n') == msg + strlen(msg) - 1;
+	if (!ok)
+		fprintf(stderr, "\n  got: %s  want: %s...%s\n", msg, prefix, want);
+	CU_ASSERT(ok);
+	free(msg);
+}
+
+static void
+test_bad_files(void)
+{
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		const struct bad_case *c = &cases[i];
+		const char *path = harness_tmpfile(c->text, c->len ? c->len : strlen(c->text));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+		check_refused(path, c->line, c->want);
+		unlink(path);
+	}
+}
+
+static void
+test_overlong_line(void)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "[eal]\nargs = --no-huge%0300d\n" GOOD, 0);
+	const char *path = harness_tmpfile(text, strlen(text));
+	check_refused(path, 2, "section 'eal': line longer than 198 characters");
+	unlink(path);
+}
+
+static void
+test_not_a_file(void)
+{
+	struct lb_config cfg;
+	char *msg = NULL;
+	size_t size;
+	FILE *err = open_memstream(&msg, &size);
+
+	mkdir("/tmp/lb-unit-dir.ini", 0700);
+	CU_ASSERT_EQUAL(lb_config_load("/tmp/lb-unit-dir.ini", &cfg, err), -1);
+	CU_ASSERT_EQUAL(lb_config_load("/nonexistent/lb.ini", &cfg, err), -1);
+	fclose(err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "/tmp/lb-unit-dir.ini: not a regular file\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "/nonexistent/lb.ini: No such file or directory\n"));
+	rmdir("/tmp/lb-unit-dir.ini");
+	free(msg);
+}
+
+static void
+test_good_file_values(void)
+{
+	static const char text[] =
+		"\xef\xbb\xbf; BOM, comments and defaults\n"
+		"[eal]\nargs = --no-huge -m 512\nmain_lcore = 2\n"
+		"[lb]\nhash_seed = 0x10\ndrop = on ; inline comment\nstats_interval = 5\ngraph_stats = yes\n"
+		"[port.3]\ndev = net_pcap0,rx_pcap=a.pcap\nrx_queues = 2\n"
+		"[worker.1]\nrx = 3:0, 3:1\ncpu = 0\n"
+		"[vip.web]\naddr = 192.0.2.1\nport = 443\nproto = tcp\nout_port = 3\n"
+		"backend = 10.0.0.1:8443 02:00:00:00:00:01\nbackend = 10.0.0.2:8443 02:00:00:00:00:02\n";
+	struct lb_config cfg;
+	const char *path = harness_tmpfile(text, strlen(text));
+
+	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.eal_args, "--no-huge -m 512");
+	CU_ASSERT_EQUAL(cfg.main_lcore, 2);
+	CU_ASSERT_EQUAL(cfg.hash_seed, 0x10);
+	CU_ASSERT(cfg.drop);
+	CU_ASSERT(cfg.graph_stats);
+	CU_ASSERT_EQUAL(cfg.stats_interval, 5);
+	CU_ASSERT(cfg.ports[3].defined && !cfg.ports[0].defined);
+	CU_ASSERT_EQUAL(cfg.ports[3].rx_queues, 2);
+	CU_ASSERT_EQUAL(cfg.ports[3].rx_desc, 1024);
+	CU_ASSERT_EQUAL(cfg.nb_workers, 1);
+	CU_ASSERT_EQUAL(cfg.workers[0].lcore, 1);
+	CU_ASSERT_EQUAL(cfg.workers[0].cpu, 0);
+	CU_ASSERT_EQUAL(cfg.workers[0].nb_rx, 2);
+	CU_ASSERT_EQUAL(cfg.nb_vips, 1);
+	CU_ASSERT_EQUAL(cfg.vips[0].port, 443);
+	CU_ASSERT_EQUAL(cfg.vips[0].nb_backends, 2);
+	CU_ASSERT_EQUAL(cfg.vips[0].backends[1].port, 8443);
+	CU_ASSERT_EQUAL(cfg.vips[0].backends[1].mac.addr_bytes[5], 2);
+	lb_config_free(&cfg);
+	unlink(path);
+}
+
+static void
+test_shipped_configs_load(void)
+{
+	static const char *const files[] = {"conf/lb.ini", "conf/examples/af_packet.ini",
+					    "conf/examples/pci.ini"};
+	for (unsigned i = 0; i < RTE_DIM(files); i++) {
+		char path[1024];
+		struct lb_config cfg;
+		snprintf(path, sizeof(path), "%s/%s", LB_SOURCE_ROOT, files[i]);
+		CU_ASSERT_EQUAL(lb_config_load(path, &cfg, stderr), 0);
+		lb_config_free(&cfg);
+	}
+}
+
+void
+register_config_tests(void)
+{
+	CU_pSuite s = CU_add_suite("config", NULL, NULL);
+	CU_add_test(s, "bad INI files refused with file:line: key: reason", test_bad_files);
+	CU_add_test(s, "over-long line refused", test_overlong_line);
+	CU_add_test(s, "directory or missing file refused", test_not_a_file);
+	CU_add_test(s, "good file: values and defaults", test_good_file_values);
+	CU_add_test(s, "shipped configs load", test_shipped_configs_load);
+}

@@ -1,0 +1,4 @@
+#pragma once
+void register_node_tests(void);
+void register_config_tests(void);
+void register_hash_tests(void);
