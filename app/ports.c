@@ -94,6 +94,10 @@ lb_ports_setup(struct lb_app *app)
 			goto err;
 		if (cp->promiscuous && (rc = rte_eth_promiscuous_enable(pid)) < 0)
 			goto err;
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		rte_ether_format_addr(mac, sizeof(mac), &pi->mac);
+		printf("[PORT] %u ethdev=%u mac=%s rxq=%u txq=%u dev=%s\n", p, pid, mac, cp->rx_queues,
+		       nb_txq, cp->dev);
 		continue;
 err:
 		fprintf(stderr, "port.%u (%s): set-up failed: %s\n", p, cp->dev, rte_strerror(-rc));
