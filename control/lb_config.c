@@ -278,36 +278,29 @@ section_begin(struct parse_state *st, const char *name)
 	}
 }
 
-/* A key may appear once per section; bit is its position in the section's key list. */
-static bool
-first_time(struct parse_state *st, unsigned *seen, unsigned bit, const char *key)
+/* Index of key in the section's key list, or -1 after recording why: an
+ * unknown key, or a second time for a key not in `repeatable` (a bit mask). */
+static int
+section_key(struct parse_state *st, const char *key, const char *const *keys, unsigned n,
+	    unsigned repeatable)
 {
-	if (*seen & (1u << bit)) {
-		fail(st, st->line, key, "duplicate key");
-		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(key, keys[i]) != 0)
+			continue;
+		if ((*st->keys_seen & (1u << i)) && !(repeatable & (1u << i))) {
+			fail(st, st->line, key, "duplicate key");
+			return -1;
+		}
+		*st->keys_seen |= 1u << i;
+		return (int)i;
 	}
-	*seen |= 1u << bit;
-	return true;
-}
-
-static int
-key_index(const char *key, const char *const *keys, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int
-unknown_key(struct parse_state *st, const char *key, const char *const *keys, unsigned n)
-{
 	char list[256] = "";
 	for (unsigned i = 0; i < n; i++) {
 		strcat(list, i ? ", " : "");
 		strcat(list, keys[i]);
 	}
-	return fail(st, st->line, key, "unknown key (this section takes: %s)", list);
+	fail(st, st->line, key, "unknown key (this section takes: %s)", list);
+	return -1;
 }
 
 #define U32_KEY(dst, lo, hi, what)                                                  \
@@ -330,11 +323,9 @@ eal_key(struct parse_state *st, const char *key, const char *value)
 {
 	static const char *const keys[] = {"args", "main_lcore", "main_cpu", "mbufs"};
 	struct lb_config *cfg = st->cfg;
-	int k = key_index(key, keys, RTE_DIM(keys));
+	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
 	if (k < 0)
-		return unknown_key(st, key, keys, RTE_DIM(keys));
-	if (!first_time(st, st->keys_seen, k, key))
 		return 0;
 	switch (k) {
 	case 0:
@@ -383,11 +374,9 @@ lb_key(struct parse_state *st, const char *key, const char *value)
 {
 	static const char *const keys[] = {"hash_seed", "drop", "stats_interval", "graph_stats"};
 	struct lb_config *cfg = st->cfg;
-	int k = key_index(key, keys, RTE_DIM(keys));
+	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
 	if (k < 0)
-		return unknown_key(st, key, keys, RTE_DIM(keys));
-	if (!first_time(st, st->keys_seen, k, key))
 		return 0;
 	switch (k) {
 	case 0:
@@ -420,11 +409,9 @@ port_key(struct parse_state *st, const char *key, const char *value)
 {
 	static const char *const keys[] = {"dev", "rx_queues", "rx_desc", "tx_desc", "promiscuous"};
 	struct lb_cfg_port *p = st->obj;
-	int k = key_index(key, keys, RTE_DIM(keys));
+	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
 	if (k < 0)
-		return unknown_key(st, key, keys, RTE_DIM(keys));
-	if (!first_time(st, st->keys_seen, k, key))
 		return 0;
 	switch (k) {
 	case 0:
@@ -459,11 +446,9 @@ worker_key(struct parse_state *st, const char *key, const char *value)
 {
 	static const char *const keys[] = {"rx", "cpu"};
 	struct lb_cfg_worker *w = st->obj;
-	int k = key_index(key, keys, RTE_DIM(keys));
+	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
 	if (k < 0)
-		return unknown_key(st, key, keys, RTE_DIM(keys));
-	if (!first_time(st, st->keys_seen, k, key))
 		return 0;
 	if (k == 1) {
 		U32_KEY(w->cpu, 0, 1023, "cpu");
@@ -496,12 +481,10 @@ vip_key(struct parse_state *st, const char *key, const char *value)
 {
 	static const char *const keys[] = {"addr", "port", "proto", "out_port", "backend"};
 	struct lb_cfg_vip *v = st->obj;
-	int k = key_index(key, keys, RTE_DIM(keys));
+	int k = section_key(st, key, keys, RTE_DIM(keys), 1u << 4);
 	const char *why;
 
 	if (k < 0)
-		return unknown_key(st, key, keys, RTE_DIM(keys));
-	if (k != 4 && !first_time(st, st->keys_seen, k, key))
 		return 0;
 	switch (k) {
 	case 0:

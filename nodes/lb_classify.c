@@ -25,9 +25,16 @@ martian_source(rte_be32_t src)
 	return first == 0 || first == 127 || first >= 224;
 }
 
-static inline rte_edge_t
-classify_one(struct rte_mbuf *m, const struct lb_tables *t, bool drop_all)
+struct classify_arg {
+	const struct lb_tables *tables;
+	bool drop_all;
+};
+
+static __rte_always_inline rte_edge_t
+classify_one(struct rte_mbuf *m, void *arg)
 {
+	const struct lb_tables *t = ((const struct classify_arg *)arg)->tables;
+	const bool drop_all = ((const struct classify_arg *)arg)->drop_all;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint32_t seg_len = rte_pktmbuf_data_len(m);
 	uint32_t l3 = sizeof(struct rte_ether_hdr);
@@ -109,17 +116,12 @@ classify_one(struct rte_mbuf *m, const struct lb_tables *t, bool drop_all)
 static uint16_t
 lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	const struct lb_tables *t = lb_tables_get();
-	const bool drop_all = __atomic_load_n(&lb_drop_all, __ATOMIC_RELAXED);
-	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	struct classify_arg arg = {
+		.tables = lb_tables_get(),
+		.drop_all = __atomic_load_n(&lb_drop_all, __ATOMIC_RELAXED),
+	};
 
-	for (uint16_t done = 0; done < nb_objs;) {
-		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
-		for (uint16_t i = 0; i < n; i++)
-			edges[i] = classify_one(objs[done + i], t, drop_all);
-		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
-		done += n;
-	}
+	lb_process_stream(graph, node, objs, nb_objs, classify_one, &arg);
 	lb_counters[graph->id].rx += nb_objs;
 	return nb_objs;
 }

@@ -7,9 +7,16 @@
 #include "nodes/lb_flow_hash.h"
 #include "nodes/lb_node_util.h"
 
-static inline rte_edge_t
-hash_one(struct rte_mbuf *m, uint32_t seed, struct lb_worker_counters *c)
+struct hash_arg {
+	uint32_t seed;
+	struct lb_worker_counters *counters;
+};
+
+static __rte_always_inline rte_edge_t
+hash_one(struct rte_mbuf *m, void *varg)
 {
+	const struct hash_arg *arg = varg;
+	struct lb_worker_counters *c = arg->counters;
 	struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 
@@ -22,7 +29,7 @@ hash_one(struct rte_mbuf *m, uint32_t seed, struct lb_worker_counters *c)
 	const struct rte_udp_hdr *l4 = (const struct rte_udp_hdr *)(p + meta->l4_off);
 
 	meta->hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
-				  ip->next_proto_id, seed);
+				  ip->next_proto_id, arg->seed);
 	meta->backend = lb_vip_select(vip, meta->hash);
 	c->vip_pkts[vip->index]++;
 	c->backend_pkts[meta->backend->slot]++;
@@ -32,17 +39,12 @@ hash_one(struct rte_mbuf *m, uint32_t seed, struct lb_worker_counters *c)
 static uint16_t
 lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	const uint32_t seed = lb_tables_get()->hash_seed;
-	struct lb_worker_counters *c = &lb_counters[graph->id];
-	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	struct hash_arg arg = {
+		.seed = lb_tables_get()->hash_seed,
+		.counters = &lb_counters[graph->id],
+	};
 
-	for (uint16_t done = 0; done < nb_objs;) {
-		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
-		for (uint16_t i = 0; i < n; i++)
-			edges[i] = hash_one(objs[done + i], seed, c);
-		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
-		done += n;
-	}
+	lb_process_stream(graph, node, objs, nb_objs, hash_one, &arg);
 	return nb_objs;
 }
 

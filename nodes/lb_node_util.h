@@ -33,3 +33,22 @@ lb_enqueue_edges(struct rte_graph *graph, struct rte_node *node, void **objs,
 	else
 		rte_node_enqueue(graph, node, first, objs, n);
 }
+
+/* Give every packet of the stream the edge `one` returns, in bursts of
+ * RTE_GRAPH_BURST_SIZE (a stream is longer when several rx nodes feed one
+ * node in a walk). Always inlined with a constant `one`, so each node gets
+ * its own loop with its per-packet function inlined. */
+static __rte_always_inline void
+lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
+		  rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
+{
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+
+	for (uint16_t done = 0; done < nb_objs;) {
+		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
+		for (uint16_t i = 0; i < n; i++)
+			edges[i] = one(objs[done + i], arg);
+		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
+		done += n;
+	}
+}

@@ -10,8 +10,8 @@
 #include "nodes/lb_cksum.h"
 #include "nodes/lb_node_util.h"
 
-static inline rte_edge_t
-rewrite_one(struct rte_mbuf *m)
+static __rte_always_inline rte_edge_t
+rewrite_one(struct rte_mbuf *m, void *unused)
 {
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
@@ -59,15 +59,7 @@ rewrite_one(struct rte_mbuf *m)
 static uint16_t
 lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
-
-	for (uint16_t done = 0; done < nb_objs;) {
-		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
-		for (uint16_t i = 0; i < n; i++)
-			edges[i] = rewrite_one(objs[done + i]);
-		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
-		done += n;
-	}
+	lb_process_stream(graph, node, objs, nb_objs, rewrite_one, NULL);
 	lb_counters[graph->id].forwarded += nb_objs;
 	return nb_objs;
 }
