@@ -39,4 +39,15 @@ void lb_stats_graph_dump(struct lb_stats *s);
 void lb_stats_totals(struct lb_stats *s);
 void lb_stats_destroy(struct lb_stats *s);
 
+/* What the [STATS] line shows, for the control API (any thread). */
+struct lb_stats_snapshot {
+	uint64_t rx, tx, drop;
+	uint64_t drops[LB_DROP_COUNT];
+	uint64_t rx_pps, tx_pps, drop_pps; /* over the last stats interval */
+};
+void lb_stats_snapshot(struct lb_stats_snapshot *s);
+
+/* app/telemetry.c: the /lb/... control commands. */
+int lb_telemetry_register(void);
+
 #define LB_EXIT_CONFIG 2

@@ -22,6 +22,7 @@
 #include <rte_version.h>
 
 #include "app/lb_app.h"
+#include "control/lb_control.h"
 
 static struct lb_app app;
 static volatile sig_atomic_t signal_quit, signal_dump;
@@ -99,6 +100,11 @@ run(double duration)
 	app.qs = rte_zmalloc("lb_rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (!app.qs || rte_rcu_qsbr_init(app.qs, app.cfg.nb_workers) < 0) {
 		fprintf(stderr, "RCU: out of memory\n");
+		return -1;
+	}
+	lb_control_init(&app.cfg, app.ports, app.qs);
+	if (lb_telemetry_register() < 0) {
+		fprintf(stderr, "cannot register the /lb/ telemetry commands\n");
 		return -1;
 	}
 	stats = lb_stats_create(&app);

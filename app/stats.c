@@ -3,12 +3,15 @@
  * and the totals at exit. Reads the per-worker counters without locks. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_graph.h>
 
 #include "app/lb_app.h"
+#include "control/lb_control.h"
 
 struct lb_stats {
 	const struct lb_app *app;
@@ -30,6 +33,27 @@ static uint64_t
 sent(const struct lb_worker_counters *c)
 {
 	return c->forwarded - c->drops[LB_DROP_TX_FULL];
+}
+
+/* Rates of the last interval, read by the telemetry thread. */
+static pthread_mutex_t rates_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t rate_rx, rate_tx, rate_drop;
+
+void
+lb_stats_snapshot(struct lb_stats_snapshot *s)
+{
+	static __thread struct lb_worker_counters c;
+
+	lb_counters_sum(&c);
+	s->rx = c.rx;
+	s->tx = sent(&c);
+	s->drop = total_drops(&c);
+	memcpy(s->drops, c.drops, sizeof(s->drops));
+	pthread_mutex_lock(&rates_lock);
+	s->rx_pps = rate_rx;
+	s->tx_pps = rate_tx;
+	s->drop_pps = rate_drop;
+	pthread_mutex_unlock(&rates_lock);
 }
 
 struct lb_stats *
@@ -55,30 +79,43 @@ lb_stats_create(const struct lb_app *app)
 	return s;
 }
 
+struct vip_print {
+	const struct lb_worker_counters *c, *prev;
+	double dt;
+};
+
+/* From the running configuration, under the control lock: the data-plane
+ * tables may be replaced and freed by a control command at any time. */
 static void
-print_vips(const struct lb_worker_counters *c, const struct lb_worker_counters *prev, double dt)
+print_vips_locked(const struct lb_config *cfg, void *arg)
 {
-	const struct lb_tables *t = lb_tables_get();
+	const struct vip_print *vp = arg;
 	char addr[INET_ADDRSTRLEN];
 
-	for (uint32_t i = 0; i < t->nb_vips; i++) {
-		const struct lb_vip *v = t->vips[i];
-		const uint64_t pkts = c->vip_pkts[v->index];
+	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
+		const struct lb_cfg_vip *v = &cfg->vips[i];
+		const uint64_t pkts = vp->c->vip_pkts[i];
 
 		inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
-		printf("[VIP] %s %s:%u/%s", v->name, addr, rte_be_to_cpu_16(v->port), lb_proto_name(v->proto));
-		if (prev)
-			printf(" PPS=%.0f", (pkts - prev->vip_pkts[v->index]) / dt);
+		printf("[VIP] %s %s:%u/%s", v->name, addr, v->port, lb_proto_name(v->proto));
+		if (vp->prev)
+			printf(" PPS=%.0f", (pkts - vp->prev->vip_pkts[i]) / vp->dt);
 		printf(" PKTS=%" PRIu64, pkts);
 		for (uint32_t b = 0; b < v->nb_backends; b++) {
-			const struct lb_backend *be = &v->backends[b];
-			const uint64_t n = c->backend_pkts[be->slot];
+			const struct lb_cfg_backend *be = &v->backends[b];
+			const uint64_t n = vp->c->backend_pkts[be->slot];
 			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
-			printf(" %s:%u=%" PRIu64 "(%.1f%%)", addr, rte_be_to_cpu_16(be->port), n,
-			       pkts ? 100.0 * n / pkts : 0.0);
+			printf(" %s:%u=%" PRIu64 "(%.1f%%)", addr, be->port, n, pkts ? 100.0 * n / pkts : 0.0);
 		}
 		printf("\n");
 	}
+}
+
+static void
+print_vips(const struct lb_worker_counters *c, const struct lb_worker_counters *prev, double dt)
+{
+	struct vip_print vp = {.c = c, .prev = prev, .dt = dt};
+	lb_control_read(print_vips_locked, &vp);
 }
 
 void
@@ -87,8 +124,12 @@ lb_stats_tick(struct lb_stats *s, double dt)
 	const struct lb_worker_counters *p = &s->prev, *c = &s->now;
 
 	lb_counters_sum(&s->now);
-	printf("[STATS] RX_PPS=%.0f TX_PPS=%.0f DROP=%.0f\n", (c->rx - p->rx) / dt,
-	       (sent(c) - sent(p)) / dt, (total_drops(c) - total_drops(p)) / dt);
+	const double rx = (c->rx - p->rx) / dt, tx = (sent(c) - sent(p)) / dt,
+		     drop = (total_drops(c) - total_drops(p)) / dt;
+	printf("[STATS] RX_PPS=%.0f TX_PPS=%.0f DROP=%.0f\n", rx, tx, drop);
+	pthread_mutex_lock(&rates_lock);
+	rate_rx = rx, rate_tx = tx, rate_drop = drop;
+	pthread_mutex_unlock(&rates_lock);
 	print_vips(c, p, dt);
 	if (s->app->cfg.graph_stats)
 		lb_stats_graph_dump(s);

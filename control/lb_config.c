@@ -15,6 +15,7 @@
 #include <ini.h>
 
 #include "control/lb_config.h"
+#include "control/lb_lookup.h"
 
 #define MAX_SECTIONS (2 + LB_MAX_PORTS + LB_MAX_WORKERS + LB_MAX_VIPS)
 
@@ -39,6 +40,7 @@ struct parse_state {
 	int worker_rx_line[LB_MAX_WORKERS];
 	int port_rxq_line[LB_MAX_PORTS];
 	int vip_out_port_line[LB_MAX_VIPS];
+	uint16_t next_slot; /* backend counter slots, in file order */
 };
 
 /* Printable copy of untrusted text for error messages. */
@@ -128,12 +130,40 @@ parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-/* "IP:PORT MAC" */
+int
+lb_parse_addr_port(const char *s, rte_be32_t *addr, uint16_t *port, const char **why)
+{
+	char buf[64], *colon;
+	uint32_t p;
+
+	if (strlen(s) >= sizeof(buf)) {
+		*why = "expected IP:PORT";
+		return -1;
+	}
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon) {
+		*why = "expected IP:PORT: the port is missing";
+		return -1;
+	}
+	*colon = '\0';
+	if (lb_parse_ipv4(buf, addr) < 0) {
+		*why = "bad IPv4 address";
+		return -1;
+	}
+	if (lb_parse_u32(colon + 1, 1, 65535, &p) < 0) {
+		*why = "port must be 1..65535";
+		return -1;
+	}
+	*port = p;
+	return 0;
+}
+
+/* "IP:PORT MAC [weight=N]" */
 int
 lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why)
 {
-	char buf[128], *save, *addr, *mac, *colon, *extra;
-	uint32_t port;
+	char buf[160], *save, *addr, *mac, *opt, *extra;
 
 	if (strlen(s) >= sizeof(buf)) {
 		*why = "too long";
@@ -142,36 +172,30 @@ lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why)
 	strcpy(buf, s);
 	addr = strtok_r(buf, " \t", &save);
 	mac = strtok_r(NULL, " \t", &save);
+	opt = strtok_r(NULL, " \t", &save);
 	extra = strtok_r(NULL, " \t", &save);
 	if (!addr) {
-		*why = "expected 'IP:PORT MAC'";
+		*why = "expected 'IP:PORT MAC [weight=N]'";
 		return -1;
 	}
-	colon = strchr(addr, ':');
-	if (!colon) {
-		*why = "expected 'IP:PORT MAC': the port is missing";
+	if (lb_parse_addr_port(addr, &be->addr, &be->port, why) < 0)
 		return -1;
-	}
-	*colon = '\0';
-	if (lb_parse_ipv4(addr, &be->addr) < 0) {
-		*why = "bad IPv4 address";
-		return -1;
-	}
-	if (lb_parse_u32(colon + 1, 1, 65535, &port) < 0) {
-		*why = "port must be 1..65535";
-		return -1;
-	}
-	be->port = port;
 	if (!mac) {
-		*why = "backend without a next-hop MAC: expected 'IP:PORT MAC'";
+		*why = "backend without a next-hop MAC: expected 'IP:PORT MAC [weight=N]'";
 		return -1;
 	}
-	if (rte_ether_unformat_addr(mac, &be->mac) < 0 || strlen(mac) != 17) {
+	if (strlen(mac) != 17 || rte_ether_unformat_addr(mac, &be->mac) < 0) {
 		*why = "bad MAC address (expected xx:xx:xx:xx:xx:xx)";
 		return -1;
 	}
+	be->weight = 1;
+	if (opt && (strncmp(opt, "weight=", 7) != 0 ||
+		    lb_parse_u32(opt + 7, 0, LB_MAX_WEIGHT, &be->weight) < 0)) {
+		*why = "expected weight=N (0..1000) after the MAC";
+		return -1;
+	}
 	if (extra) {
-		*why = "unexpected text after the MAC address";
+		*why = "unexpected text after weight=N";
 		return -1;
 	}
 	return 0;
@@ -265,6 +289,8 @@ section_begin(struct parse_state *st, const char *name)
 		struct lb_cfg_vip *v = &cfg->vips[cfg->nb_vips++];
 		snprintf(v->name, sizeof(v->name), "%s", name + 4);
 		v->line = st->line;
+		v->hash = LB_HASH_MAGLEV;
+		v->table_size = LB_DEFAULT_TABLE_SIZE;
 		v->backends = calloc(LB_MAX_BACKENDS, sizeof(*v->backends));
 		if (!v->backends) {
 			fail(st, st->line, NULL, "out of memory");
@@ -479,7 +505,8 @@ worker_key(struct parse_state *st, const char *key, const char *value)
 static int
 vip_key(struct parse_state *st, const char *key, const char *value)
 {
-	static const char *const keys[] = {"addr", "port", "proto", "out_port", "backend"};
+	static const char *const keys[] = {"addr", "port", "proto", "out_port", "backend", "hash",
+					   "table_size"};
 	struct lb_cfg_vip *v = st->obj;
 	int k = section_key(st, key, keys, RTE_DIM(keys), 1u << 4);
 	const char *why;
@@ -516,9 +543,24 @@ vip_key(struct parse_state *st, const char *key, const char *value)
 			if (v->backends[i].addr == be.addr && v->backends[i].port == be.port)
 				return fail(st, st->line, key, "duplicate backend (also on line %d)",
 					    v->backends[i].line);
+		be.slot = st->next_slot++;
 		v->backends[v->nb_backends++] = be;
 		break;
 	}
+	case 5:
+		if (strcmp(value, "maglev") == 0)
+			v->hash = LB_HASH_MAGLEV;
+		else if (strcmp(value, "modulo") == 0)
+			v->hash = LB_HASH_MODULO;
+		else
+			return fail(st, st->line, key, "expected maglev or modulo");
+		break;
+	case 6:
+		U32_KEY(v->table_size, 3, LB_MAX_TABLE_SIZE, "table_size");
+		if (!lb_is_prime(v->table_size))
+			return fail(st, st->line, key, "%u is not prime (Maglev needs a prime table size)",
+				    v->table_size);
+		break;
 	}
 	return 1;
 }
@@ -674,6 +716,9 @@ check_config(struct parse_state *st)
 				return fail(st, v->line, NULL, "duplicate VIP: same address, port and protocol as vip.%s",
 					    o->name);
 		}
+		if (v->hash == LB_HASH_MAGLEV && v->nb_backends > v->table_size)
+			return fail(st, v->line, NULL, "%u backends do not fit table_size %u", v->nb_backends,
+				    v->table_size);
 		slots += v->nb_backends;
 	}
 	if (slots > LB_MAX_BACKEND_SLOTS)
@@ -749,5 +794,59 @@ lb_config_free(struct lb_config *cfg)
 	for (unsigned i = 0; i < cfg->nb_vips; i++) {
 		free(cfg->vips[i].backends);
 		cfg->vips[i].backends = NULL;
+	}
+}
+
+static void
+write_mac(FILE *f, const struct rte_ether_addr *mac)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	rte_ether_format_addr(buf, sizeof(buf), mac);
+	fputs(buf, f);
+}
+
+void
+lb_config_write(FILE *f, const struct lb_config *cfg)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	fprintf(f, "[eal]\n");
+	if (cfg->eal_args[0])
+		fprintf(f, "args = %s\n", cfg->eal_args);
+	fprintf(f, "main_lcore = %u\nmain_cpu = %u\n", cfg->main_lcore, cfg->main_cpu);
+	if (cfg->mbufs)
+		fprintf(f, "mbufs = %u\n", cfg->mbufs);
+	fprintf(f, "\n[lb]\nhash_seed = 0x%x\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\n",
+		cfg->hash_seed, cfg->drop ? "on" : "off", cfg->stats_interval,
+		cfg->graph_stats ? "on" : "off");
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		const struct lb_cfg_port *cp = &cfg->ports[p];
+		if (!cp->defined)
+			continue;
+		fprintf(f, "\n[port.%u]\ndev = %s\nrx_queues = %u\nrx_desc = %u\ntx_desc = %u\npromiscuous = %s\n",
+			p, cp->dev, cp->rx_queues, cp->rx_desc, cp->tx_desc, cp->promiscuous ? "on" : "off");
+	}
+	for (unsigned w = 0; w < cfg->nb_workers; w++) {
+		const struct lb_cfg_worker *cw = &cfg->workers[w];
+		fprintf(f, "\n[worker.%u]\nrx =", cw->lcore);
+		for (unsigned r = 0; r < cw->nb_rx; r++)
+			fprintf(f, " %u:%u", cw->rx[r].port, cw->rx[r].queue);
+		fprintf(f, "\ncpu = %u\n", cw->cpu);
+	}
+	for (unsigned i = 0; i < cfg->nb_vips; i++) {
+		const struct lb_cfg_vip *v = &cfg->vips[i];
+		inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
+		fprintf(f, "\n[vip.%s]\naddr = %s\nport = %u\nproto = %s\nout_port = %u\nhash = %s\n", v->name,
+			addr, v->port, lb_proto_name(v->proto), v->out_port,
+			v->hash == LB_HASH_MAGLEV ? "maglev" : "modulo");
+		if (v->hash == LB_HASH_MAGLEV)
+			fprintf(f, "table_size = %u\n", v->table_size);
+		for (uint32_t b = 0; b < v->nb_backends; b++) {
+			const struct lb_cfg_backend *be = &v->backends[b];
+			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
+			fprintf(f, "backend = %s:%u ", addr, be->port);
+			write_mac(f, &be->mac);
+			fprintf(f, " weight=%u\n", be->weight);
+		}
 	}
 }

@@ -12,12 +12,20 @@
 #define LB_CFG_MAX_RX_PER_WORKER 16
 #define LB_CFG_STR_SIZE 512
 
+#define LB_MAX_WEIGHT 1000
+#define LB_DEFAULT_TABLE_SIZE 65537
+#define LB_MAX_TABLE_SIZE 1048573 /* largest prime below 2^20 */
+
 struct lb_cfg_backend {
 	rte_be32_t addr;
 	uint16_t port; /* host order */
 	struct rte_ether_addr mac;
+	uint32_t weight; /* 0 = drained: no new flow hashes to it */
+	uint16_t slot;   /* its counters in lb_worker_counters.backend_pkts */
 	int line;
 };
+
+enum lb_hash_kind { LB_HASH_MAGLEV, LB_HASH_MODULO };
 
 struct lb_cfg_vip {
 	char name[LB_NAME_SIZE];
@@ -25,6 +33,8 @@ struct lb_cfg_vip {
 	uint16_t port; /* host order */
 	uint8_t proto;
 	uint16_t out_port; /* INI port index */
+	enum lb_hash_kind hash;
+	uint32_t table_size; /* maglev: prime number of lookup entries */
 	uint32_t nb_backends;
 	struct lb_cfg_backend *backends; /* malloc'ed, LB_MAX_BACKENDS at most */
 	unsigned keys_seen;
@@ -82,8 +92,15 @@ struct lb_config {
 int lb_config_load(const char *path, struct lb_config *cfg, FILE *err);
 void lb_config_free(struct lb_config *cfg);
 
-/* Text parsers shared with lb-ctl and the tools; 0 on success. */
+/* Write cfg back as an INI file that lb_config_load reads to the same
+ * configuration (comments are not kept). */
+void lb_config_write(FILE *f, const struct lb_config *cfg);
+
+/* Text parsers shared with the control API and the tools; 0 on success. */
 int lb_parse_ipv4(const char *s, rte_be32_t *addr);
 int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* "IP:PORT MAC [weight=N]" (weight 1 when absent) */
 int lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why);
+/* "IP:PORT" */
+int lb_parse_addr_port(const char *s, rte_be32_t *addr, uint16_t *port, const char **why);
 const char *lb_proto_name(uint8_t proto);

@@ -6,25 +6,18 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "control/lb_lookup.h"
 #include "control/lb_tables_build.h"
 
-static struct lb_lookup *
-lookup_modulo(uint32_t nb_backends, int socket)
+static int
+socket_of_caller(void)
 {
-	struct lb_lookup *lu;
-
-	lu = rte_zmalloc_socket("lb_lookup", sizeof(*lu) + nb_backends * sizeof(lu->entry[0]),
-				RTE_CACHE_LINE_SIZE, socket);
-	if (!lu)
-		return NULL;
-	lu->size = nb_backends;
-	for (uint32_t i = 0; i < nb_backends; i++)
-		lu->entry[i] = i;
-	return lu;
+	int s = (int)rte_socket_id();
+	return s == SOCKET_ID_ANY ? 0 : s;
 }
 
-static void
-vip_free(struct lb_vip *v)
+void
+lb_vip_free(struct lb_vip *v)
 {
 	if (!v)
 		return;
@@ -33,13 +26,65 @@ vip_free(struct lb_vip *v)
 	rte_free(v);
 }
 
+struct lb_vip *
+lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info ports[LB_MAX_PORTS],
+	     char *err, size_t err_size)
+{
+	const struct lb_cfg_vip *cv = &cfg->vips[i];
+	const struct lb_port_info *out = &ports[cv->out_port];
+	const int socket = socket_of_caller();
+	const uint32_t lut_size = lb_lookup_size(cv);
+	struct lb_vip *v;
+
+	if (!out->defined) {
+		snprintf(err, err_size, "vip.%s: out_port %u is not set up", cv->name, cv->out_port);
+		return NULL;
+	}
+	v = rte_zmalloc_socket("lb_vip", sizeof(*v), RTE_CACHE_LINE_SIZE, socket);
+	if (!v)
+		goto nomem;
+	snprintf(v->name, sizeof(v->name), "%s", cv->name);
+	v->addr = cv->addr;
+	v->port = rte_cpu_to_be_16(cv->port);
+	v->proto = cv->proto;
+	v->index = i;
+	v->tx_edge = out->tx_edge;
+	v->src_mac = out->mac;
+	v->nb_backends = cv->nb_backends;
+	if (cv->nb_backends) {
+		v->backends = rte_zmalloc_socket("lb_backends", cv->nb_backends * sizeof(*v->backends),
+						 RTE_CACHE_LINE_SIZE, socket);
+		if (!v->backends)
+			goto nomem;
+	}
+	for (uint32_t b = 0; b < cv->nb_backends; b++)
+		v->backends[b] = (struct lb_backend){
+			.addr = cv->backends[b].addr,
+			.port = rte_cpu_to_be_16(cv->backends[b].port),
+			.mac = cv->backends[b].mac,
+			.slot = cv->backends[b].slot,
+		};
+	if (lut_size) {
+		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),
+					       RTE_CACHE_LINE_SIZE, socket);
+		if (!v->lookup || lb_lookup_fill(v->lookup->entry, cv, cfg->hash_seed) < 0)
+			goto nomem;
+		v->lookup->size = lut_size;
+	}
+	return v;
+nomem:
+	snprintf(err, err_size, "vip.%s: out of memory for the tables", cv->name);
+	lb_vip_free(v);
+	return NULL;
+}
+
 void
 lb_tables_free(struct lb_tables *t)
 {
 	if (!t)
 		return;
 	for (uint32_t i = 0; i < t->nb_vips; i++)
-		vip_free(t->vips[i]);
+		lb_vip_free(t->vips[i]);
 	rte_hash_free(t->vip_hash);
 	rte_free(t);
 }
@@ -49,8 +94,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		char *err, size_t err_size)
 {
 	static unsigned generation; /* rte_hash names must be unique */
-	const int socket = (int)rte_socket_id() == SOCKET_ID_ANY ? 0 : (int)rte_socket_id();
-	uint16_t next_slot = 0;
+	const int socket = socket_of_caller();
 	struct lb_tables *t;
 	char name[RTE_HASH_NAMESIZE];
 
@@ -63,7 +107,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 	snprintf(name, sizeof(name), "lb_vips_%u", generation++);
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = RTE_MAX(2 * LB_MAX_VIPS, 64),
+		.entries = 2 * LB_MAX_VIPS,
 		.key_len = sizeof(struct lb_vip_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
@@ -73,64 +117,48 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		snprintf(err, err_size, "rte_hash_create: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
-
-	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
-		const struct lb_cfg_vip *cv = &cfg->vips[i];
-		const struct lb_port_info *out = &ports[cv->out_port];
-		struct lb_vip *v;
-
-		if (!out->defined) {
-			snprintf(err, err_size, "vip.%s: out_port %u is not set up", cv->name, cv->out_port);
-			goto fail;
-		}
-		v = rte_zmalloc_socket("lb_vip", sizeof(*v), RTE_CACHE_LINE_SIZE, socket);
+	for (uint16_t i = 0; i < cfg->nb_vips; i++) {
+		struct lb_vip *v = lb_vip_build(cfg, i, ports, err, err_size);
 		if (!v)
-			goto nomem;
+			goto fail;
 		t->vips[t->nb_vips++] = v;
-		snprintf(v->name, sizeof(v->name), "%s", cv->name);
-		v->addr = cv->addr;
-		v->port = rte_cpu_to_be_16(cv->port);
-		v->proto = cv->proto;
-		v->index = i;
-		v->tx_edge = out->tx_edge;
-		v->src_mac = out->mac;
-		v->nb_backends = cv->nb_backends;
-		if (cv->nb_backends) {
-			v->backends = rte_zmalloc_socket("lb_backends", cv->nb_backends * sizeof(*v->backends),
-							 RTE_CACHE_LINE_SIZE, socket);
-			v->lookup = lookup_modulo(cv->nb_backends, socket);
-			if (!v->backends || !v->lookup)
-				goto nomem;
-		}
-		for (uint32_t b = 0; b < cv->nb_backends; b++) {
-			v->backends[b] = (struct lb_backend){
-				.addr = cv->backends[b].addr,
-				.port = rte_cpu_to_be_16(cv->backends[b].port),
-				.mac = cv->backends[b].mac,
-				.slot = next_slot++,
-			};
-		}
 		struct lb_vip_key key = {.addr = v->addr, .port = v->port, .proto = v->proto};
-		int rc = rte_hash_add_key_data(t->vip_hash, &key, v);
+		int rc = rte_hash_add_key_data(t->vip_hash, &key, (void *)(uintptr_t)i);
 		if (rc < 0) {
-			snprintf(err, err_size, "vip.%s: rte_hash_add_key_data: %s", cv->name, strerror(-rc));
+			snprintf(err, err_size, "vip.%s: rte_hash_add_key_data: %s", v->name, strerror(-rc));
 			goto fail;
 		}
 	}
 	return t;
-nomem:
-	snprintf(err, err_size, "out of memory for the tables");
 fail:
 	lb_tables_free(t);
 	return NULL;
 }
 
-void
-lb_tables_publish(struct lb_tables *t, struct rte_rcu_qsbr *qs)
+struct lb_tables *
+lb_tables_with_vip(const struct lb_tables *cur, uint16_t index, struct lb_vip *v)
+{
+	struct lb_tables *t = rte_malloc_socket("lb_tables", sizeof(*t), RTE_CACHE_LINE_SIZE,
+						socket_of_caller());
+	if (!t)
+		return NULL;
+	memcpy(t, cur, sizeof(*t));
+	t->vips[index] = v;
+	return t;
+}
+
+struct lb_tables *
+lb_tables_swap(struct lb_tables *t, struct rte_rcu_qsbr *qs)
 {
 	struct lb_tables *old = __atomic_exchange_n(&lb_tables_current, t, __ATOMIC_ACQ_REL);
 
 	if (old && qs)
 		rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
-	lb_tables_free(old);
+	return old;
+}
+
+void
+lb_tables_publish(struct lb_tables *t, struct rte_rcu_qsbr *qs)
+{
+	lb_tables_free(lb_tables_swap(t, qs));
 }

@@ -17,13 +17,26 @@ struct lb_port_info {
 	rte_edge_t tx_edge;         /* lb_rewrite -> ethdev_tx-<port_id> */
 };
 
-/* NULL on failure, with the reason in err. */
+/* Every VIP of cfg, and the VIP hash. NULL on failure, reason in err. */
 struct lb_tables *lb_tables_build(const struct lb_config *cfg,
 				  const struct lb_port_info ports[LB_MAX_PORTS], char *err,
 				  size_t err_size);
+/* Free t with its VIPs and its hash (nothing may use them any more). */
 void lb_tables_free(struct lb_tables *t);
 
-/* Publish t (one atomic pointer store) and free the previous table once every
- * worker registered in qs has gone through a quiescent state. qs may be NULL
- * when no worker runs yet. */
+/* One VIP (index i of cfg), as lb_tables_build makes it. */
+struct lb_vip *lb_vip_build(const struct lb_config *cfg, uint16_t i,
+			    const struct lb_port_info ports[LB_MAX_PORTS], char *err, size_t err_size);
+void lb_vip_free(struct lb_vip *v);
+
+/* A copy of cur whose VIP `index` is v; it shares cur's other VIPs and hash.
+ * NULL when out of memory. */
+struct lb_tables *lb_tables_with_vip(const struct lb_tables *cur, uint16_t index, struct lb_vip *v);
+
+/* Publish t with one atomic pointer store, wait until every worker
+ * registered in qs has gone through a quiescent state (qs may be NULL when
+ * no worker runs), and return the table it replaced: no worker uses it now. */
+struct lb_tables *lb_tables_swap(struct lb_tables *t, struct rte_rcu_qsbr *qs);
+
+/* lb_tables_swap, then lb_tables_free of the old table. */
 void lb_tables_publish(struct lb_tables *t, struct rte_rcu_qsbr *qs);

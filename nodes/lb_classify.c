@@ -96,8 +96,8 @@ classify_one(struct rte_mbuf *m, void *arg)
 	const struct lb_vip_key key = {
 		.addr = ip->dst_addr, .port = dport, .proto = ip->next_proto_id,
 	};
-	void *vip;
-	if (rte_hash_lookup_data(t->vip_hash, &key, &vip) < 0)
+	void *index;
+	if (rte_hash_lookup_data(t->vip_hash, &key, &index) < 0)
 		return LB_NEXT_DROP(LB_DROP_NO_VIP);
 	if (unlikely(martian_source(ip->src_addr)))
 		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
@@ -107,7 +107,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 		return LB_NEXT_DROP(LB_DROP_POLICY);
 
 	struct lb_mbuf_meta *meta = lb_meta(m);
-	meta->vip = vip;
+	meta->vip = t->vips[(uintptr_t)index];
 	meta->l3_off = l3;
 	meta->l4_off = l4;
 	return LB_NEXT_CHAIN;

@@ -31,8 +31,8 @@ struct lb_backend {
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
 };
 
-/* Selection: backend = backends[lut[hash % lut_size]]. Modulo fills the lut
- * with 0..n-1 (lut_size = n); a Maglev table fills the same structure. */
+/* Selection: backend = backends[entry[hash % size]]. Filled by Maglev or by
+ * weighted modulo (control/lb_lookup.c); the nodes do not care which. */
 struct lb_lookup {
 	uint32_t size;
 	uint16_t entry[];
@@ -47,7 +47,7 @@ struct lb_vip {
 	struct rte_ether_addr src_mac; /* MAC of the output port */
 	uint32_t nb_backends;
 	struct lb_backend *backends;
-	struct lb_lookup *lookup;   /* NULL when there is no backend */
+	struct lb_lookup *lookup;   /* NULL when no backend has a weight */
 	char name[LB_NAME_SIZE];
 };
 
@@ -62,7 +62,7 @@ static_assert(sizeof(struct lb_vip_key) == 8, "lb_vip_key must be packed");
 
 struct rte_hash;
 struct lb_tables {
-	struct rte_hash *vip_hash; /* lb_vip_key -> struct lb_vip * */
+	struct rte_hash *vip_hash; /* lb_vip_key -> index into vips[] */
 	uint32_t hash_seed;
 	uint32_t nb_vips;
 	struct lb_vip *vips[LB_MAX_VIPS];

@@ -20,7 +20,7 @@ hash_one(struct rte_mbuf *m, void *varg)
 	struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 
-	if (unlikely(vip->nb_backends == 0))
+	if (unlikely(vip->lookup == NULL)) /* no backend, or all drained */
 		return LB_NEXT_DROP(LB_DROP_NO_BACKEND);
 
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);

@@ -5,8 +5,8 @@
  *                -e expect.txt -l lb-graph.log
  *
  * Expected output frames are made from the input by an independent reference
- * (tools/pkt.c): destination and port of the backend that lb_flow_hash picks
- * under the INI's seed, TTL - 1, port MAC to backend MAC, and both checksums
+ * (tools/pkt.c): destination and port of the backend that lb_flow_hash and
+ * the VIP's lookup table (control/lb_lookup.c) pick under the INI's seed, TTL - 1, port MAC to backend MAC, and both checksums
  * recomputed in full (a UDP checksum of 0 stays 0). Then the printed totals
  * are checked against the generator's expectations: RX = frames in, TX =
  * frames out, and every drop reason's count. */
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "control/lb_config.h"
+#include "control/lb_lookup.h"
 #include "nodes/lb_flow_hash.h"
 #include "tools/fixtures.h"
 #include "tools/pkt.h"
@@ -52,6 +53,8 @@ static size_t nb_in, cap_in;
 static unsigned long in_total;
 static struct lb_config cfg;
 static struct rte_ether_addr port_mac[LB_MAX_PORTS];
+static uint16_t *lut[LB_MAX_VIPS]; /* each VIP's lookup, built as lb-graph builds it */
+static uint32_t lut_size[LB_MAX_VIPS];
 
 static uint64_t
 key_of(const struct fixture_payload *p)
@@ -126,7 +129,7 @@ expected_output(const struct in_frame *in, unsigned vip, uint8_t *out, const str
 	pkt_parse(out, in->len, &pv);
 	old_l4_cksum = pv.l4_cksum;
 	uint32_t h = lb_flow_hash(pv.src, pv.dst, htons(pv.sport), htons(pv.dport), pv.proto, cfg.hash_seed);
-	*be = &v->backends[h % v->nb_backends];
+	*be = &v->backends[lut[vip][h % lut_size[vip]]];
 	memcpy(out, (*be)->mac.addr_bytes, 6);
 	memcpy(out + 6, port_mac[v->out_port].addr_bytes, 6);
 	memcpy(pv.ip + 16, &(*be)->addr, 4);
@@ -247,6 +250,11 @@ main(int argc, char **argv)
 	if (lb_config_load(config, &cfg, stderr) < 0)
 		return 2;
 	read_port_macs(log);
+	for (unsigned i = 0; i < cfg.nb_vips; i++)
+		if (!(lut[i] = lb_lookup_new(&cfg.vips[i], cfg.hash_seed, &lut_size[i]))) {
+			fprintf(stderr, "vip.%s: no backend to check against\n", cfg.vips[i].name);
+			return 2;
+		}
 	for (unsigned i = 0; i < nb_in_files; i++)
 		read_inputs(in_files[i]);
 	qsort(ins, nb_in, sizeof(*ins), cmp_key);

@@ -45,7 +45,7 @@ static const struct bad_case cases[] = {
 	{"backend bad MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80 02:00:00:00:00\n", 0, 6,
 	 "key 'backend': bad MAC address"},
 	{"backend without port", PORT WORKER "[vip.a]\nbackend = 10.0.0.1 02:00:00:00:00:01\n", 0, 6,
-	 "key 'backend': expected 'IP:PORT MAC': the port is missing"},
+	 "key 'backend': expected IP:PORT: the port is missing"},
 	{"duplicate backend", GOOD "backend = 10.0.0.1:80 02:00:00:00:00:09\n", 0, 11,
 	 "key 'backend': duplicate backend (also on line 10)"},
 	{"worker on main lcore", PORT "[worker.0]\nrx = 0:0\n" VIP, 0, 3,

@@ -8,6 +8,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "control/lb_lookup.h"
 #include "nodes/lb_flow_hash.h"
 #include "tools/fixtures.h"
 #include "tools/pkt.h"
@@ -44,9 +45,13 @@ static const struct lb_cfg_backend *
 expected_backend(const struct pkt_view *in, unsigned vip)
 {
 	const struct lb_cfg_vip *v = &cfg.vips[vip];
-	uint32_t h = lb_flow_hash(in->src, in->dst, htons(in->sport), htons(in->dport), in->proto,
-				  cfg.hash_seed);
-	return &v->backends[h % v->nb_backends];
+	uint32_t size, h = lb_flow_hash(in->src, in->dst, htons(in->sport), htons(in->dport), in->proto,
+					cfg.hash_seed);
+	uint16_t *lut = lb_lookup_new(v, cfg.hash_seed, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lut);
+	const struct lb_cfg_backend *be = &v->backends[lut[h % size]];
+	free(lut);
+	return be;
 }
 
 static uint16_t

@@ -1,0 +1,304 @@
+/* lb-ctl: the command line for lb-graph's control API (the /lb/ commands on
+ * DPDK's telemetry socket), for people and scripts.
+ *
+ *   lb-ctl [-c lb.ini | -p FILE_PREFIX | -s SOCKET] [--json] COMMAND
+ *
+ * Exit codes: 0 done, 1 refused by lb-graph (reason on stderr), 2 usage,
+ * 3 no connection to lb-graph. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <jansson.h>
+
+#include "control/lb_config.h"
+
+enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOCONN };
+
+static bool raw_json;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lb-ctl [-c lb.ini | -p FILE_PREFIX | -s SOCKET] [--json] COMMAND\n"
+		"commands:\n"
+		"  vips                                    list the VIPs\n"
+		"  vip NAME                                one VIP: backends, weights, state, packets\n"
+		"  backend add VIP IP:PORT MAC [weight=N]  add a backend (weight 1 by default)\n"
+		"  backend del VIP IP:PORT                 remove a backend\n"
+		"  backend weight VIP IP:PORT N            set a weight (0..1000)\n"
+		"  backend drain VIP IP:PORT               weight 0: no new flow goes to it\n"
+		"  drop [on|off]                           show or set the global drop switch\n"
+		"  stats                                   the counters of the [STATS] line\n"
+		"  config                                  the running configuration, as INI\n"
+		"The socket is /var/run/dpdk/<prefix>/dpdk_telemetry.v2; the prefix comes from\n"
+		"-p, or from --file-prefix in the [eal] args of the INI file given with -c.\n"
+		"Exit: 0 done, 1 refused (reason on stderr), 2 usage, 3 no connection.\n");
+}
+
+/* --file-prefix from the INI's [eal] args, "rte" when absent. */
+static int
+prefix_from_ini(const char *path, char *prefix, size_t size)
+{
+	static struct lb_config cfg;
+	wordexp_t we;
+
+	if (lb_config_load(path, &cfg, stderr) < 0)
+		return -1;
+	snprintf(prefix, size, "rte");
+	if (wordexp(cfg.eal_args, &we, WRDE_NOCMD) == 0) {
+		for (size_t i = 0; i < we.we_wordc; i++) {
+			const char *w = we.we_wordv[i];
+			if (strncmp(w, "--file-prefix=", 14) == 0)
+				snprintf(prefix, size, "%s", w + 14);
+			else if (strcmp(w, "--file-prefix") == 0 && i + 1 < we.we_wordc)
+				snprintf(prefix, size, "%s", we.we_wordv[i + 1]);
+		}
+		wordfree(&we);
+	}
+	lb_config_free(&cfg);
+	return 0;
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char hello[1024];
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	strcpy(sun.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    recv(fd, hello, sizeof(hello), 0) <= 0) { /* {"version":...} */
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send one command; returns the value under the command's name, or NULL. */
+static json_t *
+call(int fd, const char *cmd, const char *params)
+{
+	static char buf[65536];
+	char req[1024];
+	json_error_t jerr;
+	ssize_t n;
+
+	snprintf(req, sizeof(req), "%s%s%s", cmd, params ? "," : "", params ? params : "");
+	if (send(fd, req, strlen(req), 0) < 0 || (n = recv(fd, buf, sizeof(buf) - 1, 0)) <= 0) {
+		fprintf(stderr, "lb-ctl: lost the connection: %s\n", strerror(errno));
+		exit(EXIT_NOCONN);
+	}
+	buf[n] = '\0';
+	json_t *root = json_loads(buf, 0, &jerr);
+	json_t *v = root ? json_object_get(root, cmd) : NULL;
+	if (!v || json_is_null(v)) {
+		fprintf(stderr, "lb-ctl: lb-graph does not know %s (reply: %s)\n", cmd, buf);
+		exit(EXIT_REFUSED);
+	}
+	json_incref(v);
+	json_decref(root);
+	return v;
+}
+
+static int
+print_reply(const char *cmd, json_t *v)
+{
+	json_t *err = json_is_object(v) ? json_object_get(v, "error") : NULL;
+	if (raw_json) {
+		char *s = json_dumps(v, JSON_COMPACT);
+		printf("%s\n", s);
+		free(s);
+	}
+	if (err) {
+		fprintf(stderr, "lb-ctl: %s refused: %s\n", cmd, json_string_value(err));
+		return EXIT_REFUSED;
+	}
+	if (raw_json)
+		return EXIT_OK;
+	if (json_is_string(v)) {
+		fputs(json_string_value(v), stdout);
+		return EXIT_OK;
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(v, key, val) {
+		if (json_is_string(val))
+			printf("%s: %s\n", key, json_string_value(val));
+		else if (json_is_integer(val))
+			printf("%s: %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(val));
+	}
+	return EXIT_OK;
+}
+
+static int
+show_vip(int fd, const char *name)
+{
+	uint32_t first = 0, total;
+	int rc = EXIT_OK;
+	char params[128];
+
+	do {
+		snprintf(params, sizeof(params), "%s %u", name, first);
+		json_t *v = call(fd, "/lb/vip", params);
+		if (raw_json || json_object_get(v, "error")) {
+			rc = print_reply("vip", v);
+			json_decref(v);
+			return rc;
+		}
+		json_t *be = json_object_get(v, "backend"), *mac = json_object_get(v, "mac"),
+		       *w = json_object_get(v, "weight"), *st = json_object_get(v, "state"),
+		       *pk = json_object_get(v, "backend_pkts");
+		total = json_integer_value(json_object_get(v, "nb_backends"));
+		if (first == 0) {
+			printf("vip %s %s:%" JSON_INTEGER_FORMAT "/%s out_port %" JSON_INTEGER_FORMAT
+			       " hash %s",
+			       name, json_string_value(json_object_get(v, "addr")),
+			       json_integer_value(json_object_get(v, "port")),
+			       json_string_value(json_object_get(v, "proto")),
+			       json_integer_value(json_object_get(v, "out_port")),
+			       json_string_value(json_object_get(v, "hash")));
+			if (json_integer_value(json_object_get(v, "table_size")))
+				printf(" table_size %" JSON_INTEGER_FORMAT,
+				       json_integer_value(json_object_get(v, "table_size")));
+			printf(" pkts %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(v, "pkts")));
+			printf("  %-21s %-17s %6s %-7s %s\n", "backend", "mac", "weight", "state", "pkts");
+		}
+		size_t n = json_array_size(be);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-21s %-17s %6" JSON_INTEGER_FORMAT " %-7s %" JSON_INTEGER_FORMAT "\n",
+			       json_string_value(json_array_get(be, i)), json_string_value(json_array_get(mac, i)),
+			       json_integer_value(json_array_get(w, i)), json_string_value(json_array_get(st, i)),
+			       json_integer_value(json_array_get(pk, i)));
+		first += n;
+		json_decref(v);
+		if (n == 0)
+			break;
+	} while (first < total);
+	return rc;
+}
+
+static int
+show_config(int fd)
+{
+	char page[16];
+	for (unsigned p = 0;; p++) {
+		snprintf(page, sizeof(page), "%u", p);
+		json_t *v = call(fd, "/lb/config", page);
+		if (!json_is_string(v) || json_string_length(v) == 0) {
+			json_decref(v);
+			return EXIT_OK;
+		}
+		fputs(json_string_value(v), stdout);
+		json_decref(v);
+	}
+}
+
+/* argv words after the command name, joined by spaces. */
+static void
+join(char *buf, size_t size, int argc, char **argv)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		strncat(buf, i ? " " : "", size - strlen(buf) - 1);
+		strncat(buf, argv[i], size - strlen(buf) - 1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"file-prefix", required_argument, NULL, 'p'},
+		{"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	char prefix[256] = "", path[512] = "", params[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:p:s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (prefix_from_ini(optarg, prefix, sizeof(prefix)) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'p': snprintf(prefix, sizeof(prefix), "%s", optarg); break;
+		case 's': snprintf(path, sizeof(path), "%s", optarg); break;
+		case 'j': raw_json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!path[0]) {
+		const char *run = getuid() == 0 ? "/var/run" : getenv("XDG_RUNTIME_DIR");
+		snprintf(path, sizeof(path), "%s/dpdk/%s/dpdk_telemetry.v2", run ? run : "/tmp",
+			 prefix[0] ? prefix : "rte");
+	}
+
+	/* Check the words before connecting: a usage error never reaches lb-graph. */
+	const char *cmd = NULL;
+	int nargs = argc - 1;
+	char **args = argv + 1;
+	if (strcmp(argv[0], "vips") == 0 && nargs == 0)
+		cmd = "/lb/vips";
+	else if (strcmp(argv[0], "vip") == 0 && nargs == 1)
+		cmd = "/lb/vip";
+	else if (strcmp(argv[0], "stats") == 0 && nargs == 0)
+		cmd = "/lb/stats";
+	else if (strcmp(argv[0], "config") == 0 && nargs == 0)
+		cmd = "/lb/config";
+	else if (strcmp(argv[0], "drop") == 0 && nargs <= 1)
+		cmd = "/lb/drop";
+	else if (strcmp(argv[0], "backend") == 0 && nargs >= 1) {
+		static const struct { const char *sub, *cmd; int min, max; } subs[] = {
+			{"add", "/lb/backend_add", 3, 4}, {"del", "/lb/backend_del", 2, 2},
+			{"weight", "/lb/backend_weight", 3, 3}, {"drain", "/lb/backend_drain", 2, 2},
+		};
+		for (unsigned i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+			if (strcmp(args[0], subs[i].sub) == 0 && nargs - 1 >= subs[i].min &&
+			    nargs - 1 <= subs[i].max)
+				cmd = subs[i].cmd;
+		nargs--;
+		args++;
+	}
+	if (!cmd) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	join(params, sizeof(params), nargs, args);
+
+	int fd = connect_to(path);
+	if (fd < 0) {
+		fprintf(stderr, "lb-ctl: cannot connect to %s: %s (is lb-graph running with this file prefix?)\n",
+			path, strerror(errno));
+		return EXIT_NOCONN;
+	}
+	int rc;
+	if (strcmp(cmd, "/lb/vip") == 0)
+		rc = show_vip(fd, params);
+	else if (strcmp(cmd, "/lb/config") == 0 && !raw_json)
+		rc = show_config(fd);
+	else {
+		json_t *v = call(fd, cmd, nargs ? params : NULL);
+		rc = print_reply(argv[0], v);
+		json_decref(v);
+	}
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* Backend lookup tables: what lb_hash reads as lut[hash % size].
+ *  - maglev: Maglev consistent hashing (Eisenbud et al., NSDI 2016), with
+ *    integer weights. Removing one of N backends moves about 1/N of flows.
+ *  - modulo: each backend repeated `weight` times; removing one moves most.
+ * Both are deterministic functions of the backends and the hash seed, so two
+ * instances with the same configuration build identical tables. */
+#pragma once
+
+#include <stdint.h>
+
+#include "control/lb_config.h"
+
+/* Entries the table of v needs: table_size for maglev, the sum of weights
+ * for modulo; 0 when no backend has a weight (nothing to pick from). */
+uint32_t lb_lookup_size(const struct lb_cfg_vip *v);
+
+/* Fill entry[0..lb_lookup_size(v)-1] with backend indexes. 0 or -1 (ENOMEM). */
+int lb_lookup_fill(uint16_t *entry, const struct lb_cfg_vip *v, uint32_t seed);
+
+/* The same table in malloc'ed memory, for tools and tests that check what
+ * lb-graph picks; NULL when its size is 0 or out of memory. */
+uint16_t *lb_lookup_new(const struct lb_cfg_vip *v, uint32_t seed, uint32_t *size);
+
+/* True for primes (table sizes must be prime for Maglev's permutations). */
+int lb_is_prime(uint32_t n);
