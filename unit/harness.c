@@ -6,6 +6,8 @@
 #include <rte_eal.h>
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
+#include <rte_launch.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "control/lb_edges.h"
@@ -22,6 +24,17 @@ static unsigned src_n, src_pos;
 static struct rte_mbuf **sink_out;
 static unsigned sink_n;
 
+struct rte_rcu_qsbr *harness_qs;
+struct lb_port_info harness_ports[LB_MAX_PORTS];
+
+/* worker mode */
+#define WORKER_LCORE 1
+static bool worker_mode, worker_stop;
+static uint8_t (*gen_frames)[256];
+static const size_t *gen_lens;
+static unsigned gen_n, gen_next;
+static uint64_t gen_made, sink_total, sink_by_addr[65536];
+
 const char harness_default_ini[] =
 	"[eal]\nargs = --no-huge\n"
 	"[lb]\nhash_seed = 0x1234\n"
@@ -35,9 +48,30 @@ const char harness_default_ini[] =
 	"backend = 10.0.1.1:5353 02:00:00:00:01:01\n"
 	"backend = 10.0.1.2:5353 02:00:00:00:01:02\n";
 
+/* Worker mode: a burst of fresh copies of the template frames. */
+static uint16_t
+generate(struct rte_graph *g, struct rte_node *node)
+{
+	struct rte_mbuf **m = (struct rte_mbuf **)node->objs;
+	const uint16_t n = 64;
+
+	if (rte_pktmbuf_alloc_bulk(harness_pool, m, n) < 0)
+		return 0;
+	for (uint16_t i = 0; i < n; i++) {
+		const unsigned f = gen_next++ % gen_n;
+		memcpy(rte_pktmbuf_append(m[i], gen_lens[f]), gen_frames[f], gen_lens[f]);
+	}
+	gen_made += n;
+	node->idx = n;
+	rte_node_next_stream_move(g, node, 0);
+	return n;
+}
+
 static uint16_t
 test_src_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t nb)
 {
+	if (worker_mode)
+		return generate(g, node);
 	uint16_t n = RTE_MIN(src_n - src_pos, (unsigned)RTE_GRAPH_BURST_SIZE);
 	if (n == 0)
 		return 0;
@@ -51,6 +85,18 @@ test_src_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16
 static uint16_t
 test_sink_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t nb)
 {
+	if (worker_mode) {
+		for (uint16_t i = 0; i < nb; i++) {
+			struct rte_mbuf *m = objs[i];
+			const struct lb_mbuf_meta *meta = lb_meta(m);
+			const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+			uint64_t *c = &sink_by_addr[ip[18] << 8 | ip[19]];
+			__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&sink_total, sink_total + nb, __ATOMIC_RELAXED);
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, nb);
+		return nb;
+	}
 	for (uint16_t i = 0; i < nb; i++)
 		sink_out[sink_n++] = objs[i];
 	return nb;
@@ -77,7 +123,7 @@ harness_init(void)
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=lb-unit-%d", getpid());
 	char *argv[] = {"lb-unit", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"-l", "0", "--log-level=*:error", prefix, NULL};
+			"-l", "0,1", "--log-level=*:error", prefix, NULL};
 	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
 	harness_pool = rte_pktmbuf_pool_create("unit", 2 * HARNESS_MAX_PKTS + 1024, 0,
@@ -93,6 +139,12 @@ harness_init(void)
 	if (id == RTE_GRAPH_ID_INVALID)
 		return -1;
 	graph = rte_graph_lookup("unit_0");
+	harness_ports[0] = (struct lb_port_info){
+		.defined = true, .port_id = 0, .mac = harness_port_mac, .tx_edge = sink_edge,
+	};
+	harness_qs = rte_zmalloc("unit_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	if (!harness_qs || rte_rcu_qsbr_init(harness_qs, 1) < 0)
+		return -1;
 	return graph && graph->id == 0 ? 0 : -1;
 }
 
@@ -112,16 +164,13 @@ harness_tmpfile(const char *text, size_t len)
 int
 harness_load(const char *ini_text, struct lb_config *cfg)
 {
-	struct lb_port_info ports[LB_MAX_PORTS] = {
-		[0] = {.defined = true, .port_id = 0, .mac = harness_port_mac, .tx_edge = sink_edge},
-	};
 	char err[256];
 	const char *path = harness_tmpfile(ini_text, strlen(ini_text));
 
 	if (!path || lb_config_load(path, cfg, stderr) < 0)
 		return -1;
 	unlink(path);
-	struct lb_tables *t = lb_tables_build(cfg, ports, err, sizeof(err));
+	struct lb_tables *t = lb_tables_build(cfg, harness_ports, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
@@ -163,4 +212,55 @@ void
 harness_free_out(struct rte_mbuf **out, unsigned n)
 {
 	rte_pktmbuf_free_bulk(out, n);
+}
+
+static int
+worker_main(void *arg)
+{
+	rte_rcu_qsbr_thread_register(harness_qs, 0);
+	rte_rcu_qsbr_thread_online(harness_qs, 0);
+	while (!__atomic_load_n(&worker_stop, __ATOMIC_RELAXED)) {
+		rte_graph_walk(graph);
+		rte_rcu_qsbr_quiescent(harness_qs, 0);
+	}
+	rte_graph_walk(graph); /* finish what is in flight */
+	rte_rcu_qsbr_thread_offline(harness_qs, 0);
+	rte_rcu_qsbr_thread_unregister(harness_qs, 0);
+	return 0;
+}
+
+int
+harness_worker_start(uint8_t (*frames)[256], const size_t *lens, unsigned n)
+{
+	gen_frames = frames;
+	gen_lens = lens;
+	gen_n = n;
+	gen_next = 0;
+	gen_made = sink_total = 0;
+	memset(sink_by_addr, 0, sizeof(sink_by_addr));
+	worker_mode = true;
+	worker_stop = false;
+	return rte_eal_remote_launch(worker_main, NULL, WORKER_LCORE);
+}
+
+uint64_t
+harness_worker_stop(void)
+{
+	__atomic_store_n(&worker_stop, true, __ATOMIC_RELAXED);
+	rte_eal_wait_lcore(WORKER_LCORE);
+	worker_mode = false;
+	return gen_made;
+}
+
+uint64_t
+harness_sink_count(uint32_t addr_be)
+{
+	const uint8_t *b = (const uint8_t *)&addr_be;
+	return __atomic_load_n(&sink_by_addr[b[2] << 8 | b[3]], __ATOMIC_RELAXED);
+}
+
+uint64_t
+harness_sink_total(void)
+{
+	return __atomic_load_n(&sink_total, __ATOMIC_RELAXED);
 }

@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "control/lb_config.h"
+#include "control/lb_tables_build.h"
 #include "nodes/lb_dataplane.h"
 
 #define HARNESS_MAX_PKTS 4096
@@ -30,6 +31,18 @@ void harness_free_out(struct rte_mbuf **out, unsigned n);
 
 /* An mbuf holding a copy of frame. */
 struct rte_mbuf *harness_mbuf(const uint8_t *frame, size_t len);
+
+/* A worker lcore walking the graph nonstop, fed by test_src with copies of
+ * the given frames (round robin), reporting RCU quiescent states after each
+ * walk; test_sink counts what reaches it per destination address (low 16
+ * bits) and frees it. Control calls may run meanwhile (lb_control_*). */
+extern struct rte_rcu_qsbr *harness_qs;
+extern struct lb_port_info harness_ports[LB_MAX_PORTS];
+int harness_worker_start(uint8_t (*frames)[256], const size_t *lens, unsigned n);
+/* Stop it; returns how many frames test_src made. */
+uint64_t harness_worker_stop(void);
+uint64_t harness_sink_count(uint32_t addr_be);
+uint64_t harness_sink_total(void);
 
 /* Write text to a temporary file; returns its path (static buffer). */
 const char *harness_tmpfile(const char *text, size_t len);

@@ -17,7 +17,9 @@ main(void)
 		return 1;
 	register_config_tests();
 	register_hash_tests();
+	register_maglev_tests();
 	register_node_tests();
+	register_churn_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned run = CU_get_number_of_tests_run(), failed = CU_get_number_of_tests_failed();

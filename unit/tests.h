@@ -2,3 +2,5 @@
 void register_node_tests(void);
 void register_config_tests(void);
 void register_hash_tests(void);
+void register_maglev_tests(void);
+void register_churn_tests(void);
