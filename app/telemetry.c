@@ -25,7 +25,9 @@ reply_error(struct rte_tel_data *d, const char *reason)
 	return 0;
 }
 
-/* Split "A B C..." into at most max words; returns the count, -1 if more. */
+/* Split "A B C..." into at most max words; returns the count, -1 if more
+ * (the caller answers with its usage) or TOO_LONG. */
+#define TOO_LONG (-2)
 static int
 split(const char *params, char *buf, size_t size, char **words, int max)
 {
@@ -35,7 +37,7 @@ split(const char *params, char *buf, size_t size, char **words, int max)
 	if (!params)
 		params = "";
 	if (strlen(params) >= size)
-		return -1;
+		return TOO_LONG;
 	strcpy(buf, params);
 	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		if (n == max)
@@ -43,6 +45,13 @@ split(const char *params, char *buf, size_t size, char **words, int max)
 		words[n++] = w;
 	}
 	return n;
+}
+
+/* The error for a failed split: too long, or the command's usage. */
+static int
+reply_usage(struct rte_tel_data *d, int n, const char *usage)
+{
+	return reply_error(d, n == TOO_LONG ? "parameters longer than 255 characters" : usage);
 }
 
 static int
@@ -63,7 +72,7 @@ cmd_backend_add(const char *cmd, const char *params, struct rte_tel_data *d)
 	int n = split(params, buf, sizeof(buf), w, 4);
 
 	if (n < 3)
-		return reply_error(d, "usage: /lb/backend_add,VIP IP:PORT MAC [weight=N]");
+		return reply_usage(d, n, "usage: /lb/backend_add,VIP IP:PORT MAC [weight=N]");
 	const char *spec = params + (w[1] - buf);
 	while (*spec == ' ' || *spec == '\t')
 		spec++;
@@ -75,8 +84,10 @@ cmd_backend_del(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char buf[PARAMS_MAX], err[128], *w[2];
 
-	if (split(params, buf, sizeof(buf), w, 2) != 2)
-		return reply_error(d, "usage: /lb/backend_del,VIP IP:PORT");
+	int n = split(params, buf, sizeof(buf), w, 2);
+
+	if (n != 2)
+		return reply_usage(d, n, "usage: /lb/backend_del,VIP IP:PORT");
 	return reply_done(d, lb_control_backend_del(w[0], w[1], err, sizeof(err)), err, "backend removed");
 }
 
@@ -85,8 +96,10 @@ cmd_backend_weight(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char buf[PARAMS_MAX], err[128], *w[3];
 
-	if (split(params, buf, sizeof(buf), w, 3) != 3)
-		return reply_error(d, "usage: /lb/backend_weight,VIP IP:PORT WEIGHT");
+	int n = split(params, buf, sizeof(buf), w, 3);
+
+	if (n != 3)
+		return reply_usage(d, n, "usage: /lb/backend_weight,VIP IP:PORT WEIGHT");
 	return reply_done(d, lb_control_backend_weight(w[0], w[1], w[2], err, sizeof(err)), err,
 			  "weight set");
 }
@@ -96,8 +109,10 @@ cmd_backend_drain(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char buf[PARAMS_MAX], err[128], *w[2];
 
-	if (split(params, buf, sizeof(buf), w, 2) != 2)
-		return reply_error(d, "usage: /lb/backend_drain,VIP IP:PORT");
+	int n = split(params, buf, sizeof(buf), w, 2);
+
+	if (n != 2)
+		return reply_usage(d, n, "usage: /lb/backend_drain,VIP IP:PORT");
 	return reply_done(d, lb_control_backend_weight(w[0], w[1], "0", err, sizeof(err)), err,
 			  "backend drained (weight 0)");
 }
@@ -109,7 +124,7 @@ cmd_drop(const char *cmd, const char *params, struct rte_tel_data *d)
 	int n = split(params, buf, sizeof(buf), w, 1);
 
 	if (n < 0)
-		return reply_error(d, "usage: /lb/drop[,on|off]");
+		return reply_usage(d, n, "usage: /lb/drop[,on|off]");
 	if (n == 1 && lb_control_drop(w[0], err, sizeof(err)) < 0)
 		return reply_error(d, err);
 	rte_tel_data_start_dict(d);
@@ -228,7 +243,7 @@ cmd_vip(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct vip_query q = {.d = d};
 
 	if (n < 1)
-		return reply_error(d, "usage: /lb/vip,VIP [FIRST_BACKEND]");
+		return reply_usage(d, n, "usage: /lb/vip,VIP [FIRST_BACKEND]");
 	q.name = w[0];
 	if (n == 2 && lb_parse_u32(w[1], 0, LB_MAX_BACKENDS, &q.first) < 0)
 		return reply_error(d, "FIRST_BACKEND must be 0..1024");
@@ -263,7 +278,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	int n = split(params, buf, sizeof(buf), w, 1);
 
 	if (n < 0 || (n == 1 && lb_parse_u32(w[0], 0, 100000, &c.page) < 0))
-		return reply_error(d, "usage: /lb/config[,PAGE]");
+		return reply_usage(d, n, "usage: /lb/config[,PAGE]");
 	lb_control_read(dump_config, &c);
 	if (!c.text)
 		return reply_error(d, "out of memory");

@@ -32,6 +32,7 @@ suite() { # NAME COMMAND...: run, echo, add up its "N passed, N failed" line
 
 suite "unit (CUnit)" timeout -k 10 600 "$build/unit/lb-unit"
 suite "default conf (make run)" timeout -k 10 120 bash tests/default_conf.sh "$build"
+suite "control API (lb-ctl, telemetry)" timeout -k 10 300 bash tests/control.sh "$build"
 suite "integration (net_pcap)" timeout -k 10 600 bash tests/pcap_golden.sh "$build"
 
 total_fail=$((total_fail + broken))

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The control API through the real telemetry socket of a running lb-graph
+# (conf/lb.ini traffic): every lb-ctl command, good and bad; refused commands
+# leave the running configuration exactly as it was; the stock
+# dpdk-telemetry.py works too; then 1,000 backend add/remove under load with
+# the process staying up and RX = TX + DROP at the end.
+# Usage: tests/control.sh BUILD_DIR   (from the project root)
+set -u
+build=${1:-build}
+tmp=$(mktemp -d /tmp/lb-control.XXXXXX)
+prefix=lb-control-$$
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0 fail=0
+expect() { if eval "$1"; then pass=$((pass + 1)); echo "ok: $2"; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
+
+sed -e "s#--file-prefix=lb-graph#--file-prefix=$prefix#" -e "s#build/conf/#$build/conf/#" \
+	-e 's/^stats_interval = 1$/stats_interval = 1/' conf/lb.ini >"$tmp/lb.ini"
+"$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/log" 2>&1 &
+pid=$!
+ctl() { timeout 20 "$build/app/lb-ctl" -c "$tmp/lb.ini" "$@"; }
+for _ in $(seq 100); do # up to 10 s for the socket
+	ctl vips >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# ---- good commands, and their effect ----
+expect "ctl vips | grep -qx 'web: 198.51.100.10:80/tcp'" "vips lists the VIPs"
+expect "ctl vip web | grep -Eq '^  10.0.0.1:8080 +02:00:00:00:00:01 +1 active +[1-9]'" "vip web shows backends with traffic"
+ctl config >"$tmp/config0.ini"
+expect "'$build/app/lb-graph' -c '$tmp/config0.ini' --check >/dev/null" "config dump is a valid INI file"
+expect "ctl backend add web 10.0.0.4:8080 02:00:00:00:00:04 weight=3 >/dev/null" "backend add"
+expect "ctl vip web | grep -Eq '^  10.0.0.4:8080 +02:00:00:00:00:04 +3 active'" "... the new backend is there with weight 3"
+sleep 1.5
+expect "ctl vip web | grep -Eq '^  10.0.0.4:8080 +.* active +[1-9]'" "... and receives packets"
+expect "ctl backend weight web 10.0.0.4:8080 5 >/dev/null && ctl vip web | grep -Eq '^  10.0.0.4:8080 .* 5 active'" "backend weight"
+expect "ctl backend drain web 10.0.0.2:8080 >/dev/null && ctl vip web | grep -Eq '^  10.0.0.2:8080 .* 0 drained'" "backend drain"
+before=$(ctl vip web | awk '$1 == "10.0.0.2:8080" { print $5 }')
+sleep 1.5
+after=$(ctl vip web | awk '$1 == "10.0.0.2:8080" { print $5 }')
+expect "[ '$before' = '$after' ]" "... a drained backend gets no more packets ($before -> $after)"
+expect "ctl config | grep -qx 'backend = 10.0.0.2:8080 02:00:00:00:00:02 weight=0'" "config dump shows the drain"
+expect "ctl backend del web 10.0.0.4:8080 >/dev/null && ! ctl vip web | grep -q 10.0.0.4" "backend del"
+policy0=$(ctl stats | sed -n 's/^drop_policy: //p')
+expect "ctl drop on | grep -qx 'drop: on'" "drop on"
+sleep 1.5
+policy1=$(ctl stats | sed -n 's/^drop_policy: //p')
+expect "[ '$policy1' -gt '$policy0' ]" "... VIP traffic counted under policy ($policy0 -> $policy1)"
+expect "ctl drop off | grep -qx 'drop: off' && ctl drop | grep -qx 'drop: off'" "drop off"
+expect "ctl stats | grep -Eq '^rx_pps: [1-9]'" "stats shows the rates"
+expect "printf '/lb/vips\n' | timeout 10 dpdk-telemetry.py -f $prefix | grep -q '\"web\": \"198.51.100.10:80/tcp\"'" \
+	"the stock dpdk-telemetry.py client works"
+
+# ---- bad commands: refused with a reason, nothing changed ----
+ctl config >"$tmp/good.ini"
+refused() { # DESCRIPTION WANT-IN-STDERR ARGS...
+	local what=$1 want=$2
+	shift 2
+	ctl "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	expect "[ $rc -eq 1 ] && grep -q \"$want\" '$tmp/err'" "refused ($rc): $what: $(cat "$tmp/err")"
+}
+refused "unknown VIP" "no VIP named 'nope'" backend add nope 10.0.0.9:80 02:00:00:00:00:09
+refused "bad address" "bad IPv4 address" backend add web 10.0.0.300:80 02:00:00:00:00:09
+refused "bad port" "port must be 1..65535" backend add web 10.0.0.9:0 02:00:00:00:00:09
+refused "missing port" "the port is missing" backend add web 10.0.0.9 02:00:00:00:00:09
+refused "bad MAC" "bad MAC address" backend add web 10.0.0.9:80 02:00:00:00:09
+refused "bad weight" "expected weight=N" backend add web 10.0.0.9:80 02:00:00:00:00:09 weight=5000
+refused "weight not a number" "weight must be 0..1000" backend weight web 10.0.0.1:8080 abc
+refused "duplicate backend" "already has this backend" backend add web 10.0.0.1:8080 02:00:00:00:00:01
+refused "del unknown backend" "has no such backend" backend del web 10.0.0.99:8080
+refused "drop maybe" "expected on or off" drop maybe
+refused "over-long parameters" "parameters longer than" backend add web "$(printf 'x%.0s' $(seq 400))" 02:00:00:00:00:09
+ctl backend add web >/dev/null 2>&1
+expect "[ $? -eq 2 ]" "missing fields: usage error (exit 2), nothing sent"
+printf '/lb/backend_add,web\n/lb/vip\n/lb/backend_weight,web 10.0.0.1:8080\n' |
+	timeout 10 dpdk-telemetry.py -f "$prefix" >"$tmp/raw" 2>&1
+expect "[ \$(grep -c '\"error\": \"usage' '$tmp/raw') -eq 3 ]" "missing fields on the raw socket: usage errors"
+ctl config >"$tmp/after.ini"
+expect "cmp -s '$tmp/good.ini' '$tmp/after.ini'" "refused commands changed nothing (config dump identical)"
+"$build/app/lb-ctl" -p no-such-prefix-$$ stats >/dev/null 2>&1
+expect "[ $? -eq 3 ]" "no lb-graph: exit code 3"
+
+# ---- 1,000 add/remove under load ----
+SECONDS=0
+churn_fail=0
+for i in $(seq 1 1000); do
+	a="10.77.$((i / 256)).$((i % 256)):8080"
+	ctl backend add web "$a" 02:00:00:00:77:01 >/dev/null || churn_fail=$((churn_fail + 1))
+	ctl backend del web "$a" >/dev/null || churn_fail=$((churn_fail + 1))
+done
+secs=$SECONDS
+expect "[ $churn_fail -eq 0 ] && kill -0 $pid" "1,000 add+remove via lb-ctl in ${secs} s, lb-graph still up"
+expect "ctl vip web | grep -c '^  10\.' | grep -qx 3" "... and the VIP is back to its 3 backends"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+expect "[ $rc -eq 0 ]" "clean exit after the churn"
+set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\)/\1 \2 \3/p' "$tmp/log")
+expect "[ \$(( $2 + $3 )) -eq $1 ] && [ $1 -gt 0 ]" "RX = TX + DROP after the churn ($1 = $2 + $3)"
+echo "control: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
