@@ -287,6 +287,13 @@ main(int argc, char **argv)
 		      log_value(log, "[TOTAL]", "TX") + log_value(log, "[TOTAL]", "DROP"),
 	      "RX != TX + DROP");
 	printf("golden: %lu frames in, %lu out; %u passed, %u failed\n", in_total, out_total, passed, failed);
+	free(flow_backend);
+	for (size_t i = 0; i < nb_in; i++)
+		free(ins[i].bytes);
+	free(ins);
+	for (unsigned i = 0; i < cfg.nb_vips; i++)
+		free(lut[i]);
+	lb_config_free(&cfg);
 	return failed ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: %s -c lb.ini -i in.pcap... -o out.pcap... -e expect.txt -l lb-graph.log\n", argv[0]);

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Every test, one after another (DPDK processes never overlap), then one
-# closing line "N passed, N failed" summed over the suites.
-# Usage: tests/run-all.sh BUILD_DIR
+# Every test, one after another (DPDK processes never overlap), for each
+# build folder given (the plain build, then the AddressSanitizer +
+# UndefinedBehaviorSanitizer one), then one closing line "N passed, N failed"
+# summed over all suites.
+# Usage: tests/run-all.sh BUILD_DIR [BUILD_DIR...]
 set -u
-build=${1:-build}
 cd "$(dirname "$0")/.."
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 total_pass=0 total_fail=0 broken=0
 
 suite() { # NAME COMMAND...: run, echo, add up its "N passed, N failed" line
@@ -30,10 +33,12 @@ suite() { # NAME COMMAND...: run, echo, add up its "N passed, N failed" line
 	rm -f "$out"
 }
 
-suite "unit (CUnit)" timeout -k 10 600 "$build/unit/lb-unit"
-suite "default conf (make run)" timeout -k 10 120 bash tests/default_conf.sh "$build"
-suite "control API (lb-ctl, telemetry)" timeout -k 10 300 bash tests/control.sh "$build"
-suite "integration (net_pcap)" timeout -k 10 600 bash tests/pcap_golden.sh "$build"
+for build in "${@:-build}"; do
+	suite "unit (CUnit) [$build]" timeout -k 10 600 "$build/unit/lb-unit"
+	suite "default conf (make run) [$build]" timeout -k 10 120 bash tests/default_conf.sh "$build"
+	suite "control API (lb-ctl, telemetry) [$build]" timeout -k 10 300 bash tests/control.sh "$build"
+	suite "integration (net_pcap) [$build]" timeout -k 10 600 bash tests/pcap_golden.sh "$build"
+done
 
 total_fail=$((total_fail + broken))
 echo

@@ -119,15 +119,20 @@ static void
 test_publish_time(void)
 {
 	static const unsigned ns[] = {10, 100, 1000};
-	char *ini = malloc(64 * 1024), err[128];
+	const size_t ini_size = 64 * 1024;
+	char *ini = malloc(ini_size), err[128];
 
+	if (!ini) {
+		CU_FAIL("out of memory");
+		return;
+	}
 	for (unsigned k = 0; k < RTE_DIM(ns); k++) {
 		static struct lb_config cfg;
 		double us[7];
-		int o = sprintf(ini, "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n[vip.web]\n"
+		int o = snprintf(ini, ini_size, "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n[vip.web]\n"
 				     "addr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\n");
 		for (unsigned b = 0; b < ns[k]; b++)
-			o += sprintf(ini + o, "backend = 10.1.%u.%u:80 02:00:00:00:%02x:%02x\n", b >> 8, b & 255,
+			o += snprintf(ini + o, ini_size - o, "backend = 10.1.%u.%u:80 02:00:00:00:%02x:%02x\n", b >> 8, b & 255,
 				     b >> 8, b & 255);
 		CU_ASSERT_EQUAL_FATAL(harness_load(ini, &cfg), 0);
 		lb_control_init(&cfg, harness_ports, harness_qs);

@@ -309,6 +309,7 @@ test_no_backend(void)
 	CU_ASSERT_PTR_NULL(send_one(frame, len, &reason));
 	CU_ASSERT_EQUAL(reason, LB_DROP_NO_BACKEND);
 	lb_config_free(&c2);
+	lb_config_free(&cfg);
 	CU_ASSERT_EQUAL(harness_load(harness_default_ini, &cfg), 0);
 }
 
