@@ -78,9 +78,9 @@ lb_graph_setup(struct lb_app *app)
 		if (!app->ports[p].defined)
 			continue;
 		snprintf(name, sizeof(name), "ethdev_tx-%u", app->ports[p].port_id);
-		app->ports[p].tx_edge = lb_edge_add("lb_rewrite", name);
+		app->ports[p].tx_edge = lb_edge_add_tx(name);
 		if (app->ports[p].tx_edge == RTE_EDGE_ID_INVALID) {
-			fprintf(stderr, "cannot add edge lb_rewrite -> %s\n", name);
+			fprintf(stderr, "cannot add the edges to %s (same index from every sending node)\n", name);
 			return -1;
 		}
 	}

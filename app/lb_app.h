@@ -47,6 +47,10 @@ struct lb_stats_snapshot {
 };
 void lb_stats_snapshot(struct lb_stats_snapshot *s);
 
+/* app/slowpath.c: ARP and neighbours, off the workers. */
+int lb_slowpath_start(struct lb_app *app);
+void lb_slowpath_stop(void);
+
 /* app/telemetry.c: the /lb/... control commands. */
 int lb_telemetry_register(void);
 

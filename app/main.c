@@ -108,7 +108,7 @@ run(double duration)
 		return -1;
 	}
 	stats = lb_stats_create(&app);
-	if (!stats || lb_ports_start(&app) < 0)
+	if (!stats || lb_slowpath_start(&app) < 0 || lb_ports_start(&app) < 0)
 		return -1;
 
 	for (unsigned w = 0; w < app.cfg.nb_workers; w++) {
@@ -140,6 +140,7 @@ run(double duration)
 	}
 	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	lb_slowpath_stop();
 
 	lb_stats_totals(stats);
 	lb_ports_print(&app);
@@ -209,6 +210,7 @@ main(int argc, char **argv)
 		return 1;
 	rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
 
+	lb_slowpath_stop(); /* when run() failed half-way */
 	lb_ports_close(&app);
 	lb_graph_teardown(&app);
 	lb_tables_publish(NULL, NULL);

@@ -155,8 +155,8 @@ lb_stats_totals(struct lb_stats *s)
 	const struct lb_worker_counters *c = &s->now;
 
 	lb_counters_sum(&s->now);
-	printf("[TOTAL] RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 "\n", c->rx, sent(c),
-	       total_drops(c));
+	printf("[TOTAL] RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 " PUNT=%" PRIu64 " GEN=%" PRIu64 "\n",
+	       c->rx, sent(c), total_drops(c), c->punted, c->generated);
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
 		printf("[DROP] %s=%" PRIu64 "\n", lb_drop_reason_names[r], c->drops[r]);
 	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++)

@@ -40,6 +40,7 @@ struct parse_state {
 	int worker_rx_line[LB_MAX_WORKERS];
 	int port_rxq_line[LB_MAX_PORTS];
 	int vip_out_port_line[LB_MAX_VIPS];
+	int port_gw_line[LB_MAX_PORTS];
 	uint16_t next_slot; /* backend counter slots, in file order */
 };
 
@@ -180,15 +181,21 @@ lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why)
 	}
 	if (lb_parse_addr_port(addr, &be->addr, &be->port, why) < 0)
 		return -1;
-	if (!mac) {
-		*why = "backend without a next-hop MAC: expected 'IP:PORT MAC [weight=N]'";
-		return -1;
-	}
-	if (strlen(mac) != 17 || rte_ether_unformat_addr(mac, &be->mac) < 0) {
-		*why = "bad MAC address (expected xx:xx:xx:xx:xx:xx)";
-		return -1;
-	}
 	be->weight = 1;
+	be->has_mac = false;
+	memset(&be->mac, 0, sizeof(be->mac));
+	if (mac && strncmp(mac, "weight=", 7) == 0) { /* no MAC: ARP finds it */
+		extra = opt;
+		opt = mac;
+		mac = NULL;
+	}
+	if (mac) {
+		if (strlen(mac) != 17 || rte_ether_unformat_addr(mac, &be->mac) < 0) {
+			*why = "bad MAC address (expected xx:xx:xx:xx:xx:xx)";
+			return -1;
+		}
+		be->has_mac = true;
+	}
 	if (opt && (strncmp(opt, "weight=", 7) != 0 ||
 		    lb_parse_u32(opt + 7, 0, LB_MAX_WEIGHT, &be->weight) < 0)) {
 		*why = "expected weight=N (0..1000) after the MAC";
@@ -433,7 +440,8 @@ is_pci_address(const char *s)
 static int
 port_key(struct parse_state *st, const char *key, const char *value)
 {
-	static const char *const keys[] = {"dev", "rx_queues", "rx_desc", "tx_desc", "promiscuous"};
+	static const char *const keys[] = {"dev",	  "rx_queues", "rx_desc", "tx_desc",
+					   "promiscuous", "addr",      "gateway"};
 	struct lb_cfg_port *p = st->obj;
 	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
@@ -462,6 +470,24 @@ port_key(struct parse_state *st, const char *key, const char *value)
 		break;
 	case 4:
 		BOOL_KEY(p->promiscuous);
+		break;
+	case 5: {
+		char buf[32], *slash;
+		uint32_t len;
+		snprintf(buf, sizeof(buf), "%s", value);
+		slash = strchr(buf, '/');
+		if (!slash)
+			return fail(st, st->line, key, "expected ADDRESS/PREFIX_LENGTH, e.g. 192.0.2.1/24");
+		*slash = '\0';
+		if (lb_parse_ipv4(buf, &p->addr) < 0 || lb_parse_u32(slash + 1, 8, 32, &len) < 0)
+			return fail(st, st->line, key, "expected ADDRESS/PREFIX_LENGTH with a length of 8..32");
+		p->prefix_len = len;
+		break;
+	}
+	case 6:
+		if (lb_parse_ipv4(value, &p->gateway) < 0)
+			return fail(st, st->line, key, "bad IPv4 address '%s'", value);
+		st->port_gw_line[p - st->cfg->ports] = st->line;
 		break;
 	}
 	return 1;
@@ -653,6 +679,10 @@ check_config(struct parse_state *st)
 		for (unsigned q = 0; q < p; q++)
 			if (cfg->ports[q].defined && strcmp(cfg->ports[q].dev, port->dev) == 0)
 				return fail(st, port->line, NULL, "same dev as port.%u", q);
+		if (port->gateway && !port->addr)
+			return fail(st, st->port_gw_line[p], "gateway", "needs the port's own addr");
+		if (port->gateway && !lb_cfg_port_on_link(port, port->gateway))
+			return fail(st, st->port_gw_line[p], "gateway", "not in the port's subnet");
 	}
 	if (nb_ports == 0)
 		return fail(st, st->line, "[port.N]", "no port defined");
@@ -719,11 +749,39 @@ check_config(struct parse_state *st)
 		if (v->hash == LB_HASH_MAGLEV && v->nb_backends > v->table_size)
 			return fail(st, v->line, NULL, "%u backends do not fit table_size %u", v->nb_backends,
 				    v->table_size);
+		for (uint32_t b = 0; b < v->nb_backends; b++) {
+			const char *why = lb_config_backend_conflict(cfg, v, &v->backends[b], i);
+			if (why)
+				return fail(st, v->backends[b].line, "backend", "%s", why);
+		}
 		slots += v->nb_backends;
 	}
 	if (slots > LB_MAX_BACKEND_SLOTS)
 		return fail(st, st->line, "backend", "more than %d backends in all", LB_MAX_BACKEND_SLOTS);
 	return 1;
+}
+
+const char *
+lb_config_backend_conflict(const struct lb_config *cfg, const struct lb_cfg_vip *v,
+			   const struct lb_cfg_backend *b, unsigned nb_vips)
+{
+	static char why[128];
+
+	if (!b->has_mac && !cfg->ports[v->out_port].addr)
+		return "backend without a MAC: give one, or an addr to the out_port so that ARP finds it";
+	for (unsigned i = 0; i < nb_vips; i++) {
+		const struct lb_cfg_vip *o = &cfg->vips[i];
+		if (o == v || o->proto != v->proto)
+			continue;
+		for (uint32_t j = 0; j < o->nb_backends; j++)
+			if (o->backends[j].addr == b->addr && o->backends[j].port == b->port) {
+				snprintf(why, sizeof(why),
+					 "this backend also serves vip.%s: its replies could not be mapped back",
+					 o->name);
+				return why;
+			}
+	}
+	return NULL;
 }
 
 static void
@@ -825,6 +883,14 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 			continue;
 		fprintf(f, "\n[port.%u]\ndev = %s\nrx_queues = %u\nrx_desc = %u\ntx_desc = %u\npromiscuous = %s\n",
 			p, cp->dev, cp->rx_queues, cp->rx_desc, cp->tx_desc, cp->promiscuous ? "on" : "off");
+		if (cp->addr) {
+			inet_ntop(AF_INET, &cp->addr, addr, sizeof(addr));
+			fprintf(f, "addr = %s/%u\n", addr, cp->prefix_len);
+		}
+		if (cp->gateway) {
+			inet_ntop(AF_INET, &cp->gateway, addr, sizeof(addr));
+			fprintf(f, "gateway = %s\n", addr);
+		}
 	}
 	for (unsigned w = 0; w < cfg->nb_workers; w++) {
 		const struct lb_cfg_worker *cw = &cfg->workers[w];
@@ -845,8 +911,11 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 			const struct lb_cfg_backend *be = &v->backends[b];
 			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
 			fprintf(f, "backend = %s:%u ", addr, be->port);
-			write_mac(f, &be->mac);
-			fprintf(f, " weight=%u\n", be->weight);
+			if (be->has_mac) {
+				write_mac(f, &be->mac);
+				fputc(' ', f);
+			}
+			fprintf(f, "weight=%u\n", be->weight);
 		}
 	}
 }

@@ -20,6 +20,7 @@ struct lb_cfg_backend {
 	rte_be32_t addr;
 	uint16_t port; /* host order */
 	struct rte_ether_addr mac;
+	bool has_mac;    /* false: found by ARP on the VIP's out_port */
 	uint32_t weight; /* 0 = drained: no new flow hashes to it */
 	uint16_t slot;   /* its counters in lb_worker_counters.backend_pkts */
 	int line;
@@ -48,9 +49,20 @@ struct lb_cfg_port {
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	bool promiscuous;
+	rte_be32_t addr;    /* 0: no address (no ARP on this port) */
+	uint8_t prefix_len;
+	rte_be32_t gateway; /* 0: none */
 	unsigned keys_seen;
 	int line;
 };
+
+/* True when addr is in the port's connected subnet. */
+static inline bool
+lb_cfg_port_on_link(const struct lb_cfg_port *p, rte_be32_t addr)
+{
+	const uint32_t mask = p->prefix_len ? ~0u << (32 - p->prefix_len) : 0;
+	return p->addr && ((rte_be_to_cpu_32(addr) ^ rte_be_to_cpu_32(p->addr)) & mask) == 0;
+}
 
 struct lb_cfg_rxq {
 	uint16_t port; /* INI port index */
@@ -92,6 +104,13 @@ struct lb_config {
 int lb_config_load(const char *path, struct lb_config *cfg, FILE *err);
 void lb_config_free(struct lb_config *cfg);
 
+/* Why backend b cannot go in VIP v of cfg (NULL when it can): a MAC is
+ * needed unless the out port has an address, and one backend address and
+ * port may serve one VIP per protocol only (the return path maps it back);
+ * the first nb_vips VIPs of cfg are compared with. */
+const char *lb_config_backend_conflict(const struct lb_config *cfg, const struct lb_cfg_vip *v,
+				       const struct lb_cfg_backend *b, unsigned nb_vips);
+
 /* Write cfg back as an INI file that lb_config_load reads to the same
  * configuration (comments are not kept). */
 void lb_config_write(FILE *f, const struct lb_config *cfg);
@@ -99,7 +118,8 @@ void lb_config_write(FILE *f, const struct lb_config *cfg);
 /* Text parsers shared with the control API and the tools; 0 on success. */
 int lb_parse_ipv4(const char *s, rte_be32_t *addr);
 int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
-/* "IP:PORT MAC [weight=N]" (weight 1 when absent) */
+/* "IP:PORT [MAC] [weight=N]" (weight 1 when absent; without a MAC,
+ * has_mac is false) */
 int lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why);
 /* "IP:PORT" */
 int lb_parse_addr_port(const char *s, rte_be32_t *addr, uint16_t *port, const char **why);

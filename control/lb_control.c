@@ -95,7 +95,7 @@ publish_vip(struct lb_cfg_vip *v, const struct lb_cfg_vip *saved, struct lb_cfg_
 	}
 	struct lb_tables *old = lb_tables_swap(nt, qs);
 	struct lb_vip *old_vip = old->vips[index];
-	rte_free(old);
+	lb_tables_free_shallow(old);
 	lb_vip_free(old_vip);
 	last_publish_us = now_us() - start;
 	return 0;
@@ -118,6 +118,8 @@ lb_control_backend_add(const char *vip, const char *spec, char *err, size_t err_
 		rc = refuse(err, err_size, "backend: %s", why);
 	} else if (find_backend(v, be.addr, be.port) >= 0) {
 		rc = refuse(err, err_size, "vip.%s already has this backend", vip);
+	} else if ((why = lb_config_backend_conflict(running, v, &be, running->nb_vips))) {
+		rc = refuse(err, err_size, "%s", why);
 	} else if (v->nb_backends >= LB_MAX_BACKENDS ||
 		   (v->hash == LB_HASH_MAGLEV && v->nb_backends >= v->table_size)) {
 		rc = refuse(err, err_size, "vip.%s has no room for another backend", vip);
@@ -213,6 +215,27 @@ lb_control_drop(const char *on_off, char *err, size_t err_size)
 	__atomic_store_n(&lb_drop_all, on, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&lock);
 	return 0;
+}
+
+void
+lb_control_neigh_changed(rte_be32_t addr)
+{
+	char err[128];
+
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; running && i < running->nb_vips; i++) {
+		struct lb_cfg_vip *v = &running->vips[i];
+		bool uses = false;
+		for (uint32_t b = 0; b < v->nb_backends && !uses; b++)
+			uses = !v->backends[b].has_mac && lb_backend_next_hop(running, v, &v->backends[b]) == addr;
+		if (uses) {
+			/* nothing changes in the config: on failure the old table stays */
+			struct lb_cfg_vip saved = *v;
+			memcpy(saved_backends, v->backends, v->nb_backends * sizeof(*v->backends));
+			publish_vip(v, &saved, saved_backends, err, sizeof(err));
+		}
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 void

@@ -23,6 +23,10 @@ int lb_control_backend_weight(const char *vip, const char *addr_port, const char
 			      size_t err_size);
 int lb_control_drop(const char *on_off, char *err, size_t err_size);
 
+/* The neighbour table's MAC for addr appeared, changed or went: rebuild
+ * the VIPs whose backends have it as next hop. */
+void lb_control_neigh_changed(rte_be32_t addr);
+
 /* Read access to the running configuration under the control lock. */
 void lb_control_read(void (*fn)(const struct lb_config *cfg, void *arg), void *arg);
 

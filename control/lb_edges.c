@@ -79,3 +79,18 @@ lb_edge_redirect_all(const char *from, const char *to)
 			return -1;
 	return lb_edge_all_lead_to(from, to) ? 0 : -1;
 }
+
+rte_edge_t
+lb_edge_add_tx(const char *to)
+{
+	static const char *const nodes[] = {LB_TX_NODES};
+	rte_edge_t e = RTE_EDGE_ID_INVALID;
+
+	for (unsigned i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		rte_edge_t got = lb_edge_add(nodes[i], to);
+		if (got == RTE_EDGE_ID_INVALID || (i > 0 && got != e))
+			return RTE_EDGE_ID_INVALID;
+		e = got;
+	}
+	return e;
+}

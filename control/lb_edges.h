@@ -18,3 +18,11 @@ int lb_edge_redirect_all(const char *from, const char *to);
 
 /* True when `from` has at least one edge and every edge names `to`. */
 bool lb_edge_all_lead_to(const char *from, const char *to);
+
+/* The lb nodes that transmit, and so get an edge to every ethdev_tx-<port>. */
+#define LB_TX_NODES "lb_rewrite", "lb_reverse", "lb_icmp", "lb_ctl_out"
+
+/* Edge from every LB_TX_NODES node to `to`; they have the same static edges,
+ * so the new edge has the same index in all: that index, or
+ * RTE_EDGE_ID_INVALID (also when the indexes differ). */
+rte_edge_t lb_edge_add_tx(const char *to);

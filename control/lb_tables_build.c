@@ -1,3 +1,4 @@
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,33 @@ socket_of_caller(void)
 {
 	int s = (int)rte_socket_id();
 	return s == SOCKET_ID_ANY ? 0 : s;
+}
+
+rte_be32_t
+lb_backend_next_hop(const struct lb_config *cfg, const struct lb_cfg_vip *v,
+		    const struct lb_cfg_backend *b)
+{
+	const struct lb_cfg_port *out = &cfg->ports[v->out_port];
+	return lb_cfg_port_on_link(out, b->addr) ? b->addr : out->gateway;
+}
+
+/* The backend's next-hop MAC: from the INI, or from the neighbour table. */
+static bool
+backend_mac(const struct lb_config *cfg, const struct lb_cfg_vip *v, const struct lb_cfg_backend *b,
+	    struct rte_ether_addr *mac)
+{
+	void *data;
+	rte_be32_t nh;
+
+	if (b->has_mac) {
+		*mac = b->mac;
+		return true;
+	}
+	nh = lb_backend_next_hop(cfg, v, b);
+	if (!nh || !lb_neigh_hash || rte_hash_lookup_data(lb_neigh_hash, &nh, &data) < 0)
+		return false;
+	*mac = ((const struct lb_neigh *)data)->mac;
+	return true;
 }
 
 void
@@ -57,13 +85,14 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info 
 		if (!v->backends)
 			goto nomem;
 	}
-	for (uint32_t b = 0; b < cv->nb_backends; b++)
+	for (uint32_t b = 0; b < cv->nb_backends; b++) {
 		v->backends[b] = (struct lb_backend){
 			.addr = cv->backends[b].addr,
 			.port = rte_cpu_to_be_16(cv->backends[b].port),
-			.mac = cv->backends[b].mac,
 			.slot = cv->backends[b].slot,
 		};
+		v->backends[b].resolved = backend_mac(cfg, cv, &cv->backends[b], &v->backends[b].mac);
+	}
 	if (lut_size) {
 		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),
 					       RTE_CACHE_LINE_SIZE, socket);
@@ -79,6 +108,15 @@ nomem:
 }
 
 void
+lb_tables_free_shallow(struct lb_tables *t)
+{
+	if (!t)
+		return;
+	rte_hash_free(t->rev_hash);
+	rte_free(t);
+}
+
+void
 lb_tables_free(struct lb_tables *t)
 {
 	if (!t)
@@ -86,33 +124,82 @@ lb_tables_free(struct lb_tables *t)
 	for (uint32_t i = 0; i < t->nb_vips; i++)
 		lb_vip_free(t->vips[i]);
 	rte_hash_free(t->vip_hash);
-	rte_free(t);
+	lb_tables_free_shallow(t);
+}
+
+static struct rte_hash *
+key_hash(const char *what, uint32_t entries)
+{
+	static unsigned generation; /* rte_hash names must be unique */
+	char name[RTE_HASH_NAMESIZE];
+
+	snprintf(name, sizeof(name), "lb_%s_%u", what, generation++);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = entries,
+		.key_len = sizeof(struct lb_vip_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket_of_caller(),
+	};
+	return rte_hash_create(&hp);
+}
+
+/* Backend {addr, port, proto} -> VIP index, for every VIP of t. */
+static int
+build_rev_hash(struct lb_tables *t)
+{
+	t->rev_hash = key_hash("rev", 2 * LB_MAX_BACKEND_SLOTS);
+	if (!t->rev_hash)
+		return -1;
+	for (uint32_t i = 0; i < t->nb_vips; i++) {
+		const struct lb_vip *v = t->vips[i];
+		for (uint32_t b = 0; b < v->nb_backends; b++) {
+			struct lb_vip_key key = {
+				.addr = v->backends[b].addr, .port = v->backends[b].port, .proto = v->proto,
+			};
+			if (rte_hash_add_key_data(t->rev_hash, &key, (void *)(uintptr_t)i) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Address a local address (answered for ICMP echo) to the VIP hash. */
+static int
+add_local(struct lb_tables *t, rte_be32_t addr)
+{
+	struct lb_vip_key key = {.addr = addr, .proto = IPPROTO_ICMP};
+	return rte_hash_add_key_data(t->vip_hash, &key, LB_LOCAL_ADDR);
 }
 
 struct lb_tables *
 lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_MAX_PORTS],
 		char *err, size_t err_size)
 {
-	static unsigned generation; /* rte_hash names must be unique */
-	const int socket = socket_of_caller();
 	struct lb_tables *t;
-	char name[RTE_HASH_NAMESIZE];
 
-	t = rte_zmalloc_socket("lb_tables", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
+	t = rte_zmalloc_socket("lb_tables", sizeof(*t), RTE_CACHE_LINE_SIZE, socket_of_caller());
 	if (!t) {
 		snprintf(err, err_size, "out of memory for the tables");
 		return NULL;
 	}
 	t->hash_seed = cfg->hash_seed;
-	snprintf(name, sizeof(name), "lb_vips_%u", generation++);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = 2 * LB_MAX_VIPS,
-		.key_len = sizeof(struct lb_vip_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-	};
-	t->vip_hash = rte_hash_create(&hp);
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		const struct lb_cfg_port *cp = &cfg->ports[p];
+		if (!ports[p].defined)
+			continue;
+		t->port_ids[t->nb_ports++] = ports[p].port_id;
+		t->nb_addr_ports += cp->addr != 0;
+		t->ports[ports[p].port_id] = (struct lb_port_dp){
+			.defined = true,
+			.tx_edge = ports[p].tx_edge,
+			.mac = ports[p].mac,
+			.addr = cp->addr,
+			.mask = cp->prefix_len ? ~0u << (32 - cp->prefix_len) : 0,
+			.gateway = cp->gateway,
+		};
+	}
+	t->vip_hash = key_hash("vips", 4 * LB_MAX_VIPS);
 	if (!t->vip_hash) {
 		snprintf(err, err_size, "rte_hash_create: %s", rte_strerror(rte_errno));
 		goto fail;
@@ -124,10 +211,21 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		t->vips[t->nb_vips++] = v;
 		struct lb_vip_key key = {.addr = v->addr, .port = v->port, .proto = v->proto};
 		int rc = rte_hash_add_key_data(t->vip_hash, &key, (void *)(uintptr_t)i);
-		if (rc < 0) {
+		if (rc < 0 || add_local(t, v->addr) < 0) {
 			snprintf(err, err_size, "vip.%s: rte_hash_add_key_data: %s", v->name, strerror(-rc));
 			goto fail;
 		}
+	}
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (p->addr && add_local(t, p->addr) < 0) {
+			snprintf(err, err_size, "cannot add the port addresses");
+			goto fail;
+		}
+	}
+	if (build_rev_hash(t) < 0) {
+		snprintf(err, err_size, "cannot build the return-path table");
+		goto fail;
 	}
 	return t;
 fail:
@@ -144,6 +242,10 @@ lb_tables_with_vip(const struct lb_tables *cur, uint16_t index, struct lb_vip *v
 		return NULL;
 	memcpy(t, cur, sizeof(*t));
 	t->vips[index] = v;
+	if (build_rev_hash(t) < 0) {
+		lb_tables_free_shallow(t);
+		return NULL;
+	}
 	return t;
 }
 

@@ -1,6 +1,10 @@
 /* lb_classify: parse Ethernet (one 802.1Q tag), IPv4 and the TCP/UDP ports,
- * bounds-checked against the frame, and send packets for a configured VIP to
- * lb_hash. Everything else goes to a named drop reason.
+ * bounds-checked against the frame, and send
+ *   - packets for a configured VIP to lb_hash,
+ *   - replies from a configured backend to lb_reverse (back to the client),
+ *   - ICMP echo requests to a VIP or port address to lb_icmp,
+ *   - ARP to lb_punt (the control plane), when some port has an address.
+ * Everything else goes to a named drop reason.
  *
  * Policy choices (README "Robustness" documents them):
  * - IPv4 options are allowed: L4 is parsed at IHL*4 and the options are kept.
@@ -10,13 +14,19 @@
  *   checked against the whole packet (Ethernet padding is allowed).
  */
 #include <rte_hash.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "nodes/lb_node_util.h"
 
-#define LB_ETHER_TYPE_QINQ_STD 0x88A8 /* 802.1ad outer tag */
+#define NEXT_HASH LB_NEXT_OWN(0)
+#define NEXT_REVERSE LB_NEXT_OWN(1)
+#define NEXT_ICMP LB_NEXT_OWN(2)
+#define NEXT_PUNT LB_NEXT_OWN(3)
+
+#define ICMP_ECHO_REQUEST 8
 
 static inline bool
 martian_source(rte_be32_t src)
@@ -49,8 +59,11 @@ classify_one(struct rte_mbuf *m, void *arg)
 			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
 		ether_type = ((const struct rte_vlan_hdr *)(p + l3 - sizeof(struct rte_vlan_hdr)))->eth_proto;
 	}
-	if (unlikely(ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)))
-		return LB_NEXT_DROP(LB_DROP_ETHERTYPE); /* ARP, IPv6, QinQ, ... */
+	if (unlikely(ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		if (ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && t->nb_addr_ports)
+			return NEXT_PUNT; /* the control plane checks its length */
+		return LB_NEXT_DROP(LB_DROP_ETHERTYPE); /* IPv6, QinQ, ... */
+	}
 
 	if (unlikely(seg_len < l3 + sizeof(struct rte_ipv4_hdr)))
 		return LB_NEXT_DROP(LB_DROP_TRUNCATED);
@@ -72,7 +85,12 @@ classify_one(struct rte_mbuf *m, void *arg)
 	/* The L4 header must end inside both the segment and the IP packet. */
 	const uint32_t l4 = l3 + ihl;
 	const uint32_t l4_end = RTE_MIN(seg_len, l3 + total_len);
-	rte_be16_t dport;
+	struct lb_mbuf_meta *meta = lb_meta(m);
+	rte_be16_t sport, dport;
+	void *index;
+
+	meta->l3_off = l3;
+	meta->l4_off = l4;
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		if (unlikely(l4 + sizeof(struct rte_udp_hdr) > l4_end))
 			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
@@ -80,6 +98,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 		const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
 		if (unlikely(udp_len < sizeof(*udp) || udp_len > total_len - ihl))
 			return LB_NEXT_DROP(LB_DROP_BAD_L4_LEN);
+		sport = udp->src_port;
 		dport = udp->dst_port;
 	} else if (ip->next_proto_id == IPPROTO_TCP) {
 		if (unlikely(l4 + sizeof(struct rte_tcp_hdr) > l4_end))
@@ -88,7 +107,18 @@ classify_one(struct rte_mbuf *m, void *arg)
 		const uint32_t doff = (tcp->data_off >> 4) * 4u;
 		if (unlikely(doff < sizeof(*tcp) || doff > total_len - ihl))
 			return LB_NEXT_DROP(LB_DROP_BAD_L4_LEN);
+		sport = tcp->src_port;
 		dport = tcp->dst_port;
+	} else if (ip->next_proto_id == IPPROTO_ICMP) {
+		if (unlikely(l4 + sizeof(struct rte_icmp_hdr) > l4_end))
+			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+		const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)(p + l4);
+		const struct lb_vip_key local = {.addr = ip->dst_addr, .proto = IPPROTO_ICMP};
+		if (icmp->icmp_type == ICMP_ECHO_REQUEST && icmp->icmp_code == 0 &&
+		    !martian_source(ip->src_addr) &&
+		    rte_hash_lookup_data(t->vip_hash, &local, &index) >= 0)
+			return NEXT_ICMP;
+		return LB_NEXT_DROP(LB_DROP_NO_VIP);
 	} else {
 		return LB_NEXT_DROP(LB_DROP_NO_VIP); /* VIPs are TCP or UDP only */
 	}
@@ -96,9 +126,18 @@ classify_one(struct rte_mbuf *m, void *arg)
 	const struct lb_vip_key key = {
 		.addr = ip->dst_addr, .port = dport, .proto = ip->next_proto_id,
 	};
-	void *index;
-	if (rte_hash_lookup_data(t->vip_hash, &key, &index) < 0)
-		return LB_NEXT_DROP(LB_DROP_NO_VIP);
+	if (rte_hash_lookup_data(t->vip_hash, &key, &index) < 0) {
+		/* Not for a VIP: maybe a backend's reply, to map back to its VIP. */
+		const struct lb_vip_key from = {
+			.addr = ip->src_addr, .port = sport, .proto = ip->next_proto_id,
+		};
+		if (rte_hash_lookup_data(t->rev_hash, &from, &index) < 0)
+			return LB_NEXT_DROP(LB_DROP_NO_VIP);
+		if (unlikely(ip->time_to_live <= 1))
+			return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
+		meta->vip = t->vips[(uintptr_t)index];
+		return NEXT_REVERSE;
+	}
 	if (unlikely(martian_source(ip->src_addr)))
 		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
 	if (unlikely(ip->time_to_live <= 1))
@@ -106,11 +145,8 @@ classify_one(struct rte_mbuf *m, void *arg)
 	if (unlikely(drop_all))
 		return LB_NEXT_DROP(LB_DROP_POLICY);
 
-	struct lb_mbuf_meta *meta = lb_meta(m);
 	meta->vip = t->vips[(uintptr_t)index];
-	meta->l3_off = l3;
-	meta->l4_off = l4;
-	return LB_NEXT_CHAIN;
+	return NEXT_HASH;
 }
 
 static uint16_t
@@ -129,8 +165,9 @@ lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 static struct rte_node_register lb_classify_node = {
 	.name = "lb_classify",
 	.process = lb_classify_process,
-	.nb_edges = LB_NB_EDGES_WITH_DROPS,
-	.next_nodes = LB_NEXT_NODES_WITH_DROPS("lb_hash"),
+	.nb_edges = LB_DROP_COUNT + 4,
+	.next_nodes = {LB_DROP_EDGES[NEXT_HASH] = "lb_hash", [NEXT_REVERSE] = "lb_reverse",
+		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt"},
 };
 
 RTE_NODE_REGISTER(lb_classify_node);

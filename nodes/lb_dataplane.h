@@ -28,6 +28,7 @@ struct lb_backend {
 	rte_be32_t addr;
 	rte_be16_t port;
 	struct rte_ether_addr mac; /* next hop for this backend */
+	bool resolved;             /* mac is known (from the INI or ARP) */
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
 };
 
@@ -51,7 +52,8 @@ struct lb_vip {
 	char name[LB_NAME_SIZE];
 };
 
-/* rte_hash key of the VIP table. */
+/* rte_hash key of the VIP table. A local address (a VIP's or a port's),
+ * answered for ICMP echo, is the key {addr, 0, IPPROTO_ICMP}. */
 struct lb_vip_key {
 	rte_be32_t addr;
 	rte_be16_t port;
@@ -60,13 +62,47 @@ struct lb_vip_key {
 };
 static_assert(sizeof(struct lb_vip_key) == 8, "lb_vip_key must be packed");
 
+#define LB_LOCAL_ADDR ((void *)(uintptr_t)UINT16_MAX) /* vip_hash data of a local address */
+
+/* A port as the data path sees it, indexed by ethdev port id. */
+struct lb_port_dp {
+	bool defined;
+	rte_edge_t tx_edge;        /* from every transmitting node to ethdev_tx-<port> */
+	struct rte_ether_addr mac;
+	rte_be32_t addr;           /* 0: no address */
+	uint32_t mask;             /* host order */
+	rte_be32_t gateway;        /* 0: none */
+};
+
 struct rte_hash;
 struct lb_tables {
-	struct rte_hash *vip_hash; /* lb_vip_key -> index into vips[] */
+	struct rte_hash *vip_hash; /* lb_vip_key -> index into vips[], or LB_LOCAL_ADDR */
+	struct rte_hash *rev_hash; /* backend {addr, port, proto} -> index into vips[] */
 	uint32_t hash_seed;
 	uint32_t nb_vips;
 	struct lb_vip *vips[LB_MAX_VIPS];
+	uint16_t nb_ports;
+	uint16_t nb_addr_ports;          /* ports with an address: ARP is on */
+	uint16_t port_ids[LB_MAX_PORTS]; /* defined ports, in INI order */
+	struct lb_port_dp ports[RTE_MAX_ETHPORTS];
 };
+
+/* Neighbours found by ARP: lb_neigh_hash maps an IPv4 address (be32) to a
+ * struct lb_neigh. Lock-free readers; the control plane is the only writer
+ * and never changes an entry in place: it publishes a new one and frees the
+ * old after an RCU grace period (control/lb_neigh.c). */
+struct lb_neigh {
+	struct rte_ether_addr mac;
+	uint16_t port_id;
+};
+extern struct rte_hash *lb_neigh_hash;
+
+/* Rings between the workers and the control plane (app/slowpath.c):
+ * lb_punt_ring: ARP frames to the control plane (multi-producer);
+ * lb_ctl_tx_ring: frames the control plane sends, via worker 0's lb_ctl_out;
+ * lb_resolve_ring: next hops the return path found no MAC for. */
+struct rte_ring;
+extern struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 
 /* The table the workers use now. Read it with lb_tables_get(). */
 extern struct lb_tables *lb_tables_current;
@@ -110,6 +146,9 @@ lb_meta(struct rte_mbuf *m)
 	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload, TCP data offset below 5") \
 	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
 	X(NO_BACKEND, "no_backend", "the VIP has no backend")                                 \
+	X(NO_NEIGHBOR, "no_neighbor", "no MAC known yet for the next hop (ARP asked)")         \
+	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
+	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \
 	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
 
 enum lb_drop_reason {
@@ -128,13 +167,17 @@ extern const char *const lb_drop_reason_docs[LB_DROP_COUNT];
  * summed by the main lcore on read: no atomics, no locks. */
 struct lb_worker_counters {
 	uint64_t rx;        /* packets entering lb_classify */
-	uint64_t forwarded; /* packets lb_rewrite handed to ethdev_tx */
+	uint64_t forwarded; /* packets handed to ethdev_tx (ctl_out's included) */
+	uint64_t punted;    /* packets handed to the control plane (ARP) */
+	uint64_t generated; /* packets the control plane made (ARP), sent by ctl_out */
 	uint64_t drops[LB_DROP_COUNT];
 	uint64_t vip_pkts[LB_MAX_VIPS];
 	uint64_t backend_pkts[LB_MAX_BACKEND_SLOTS];
 } __rte_cache_aligned;
 
 extern struct lb_worker_counters lb_counters[LB_MAX_WORKERS];
+/* Every packet ends once: rx + generated = sent + drops + punted, with
+ * sent = forwarded - drops[tx_full]. */
 
 /* Sum of every worker's counters. */
 void lb_counters_sum(struct lb_worker_counters *total);

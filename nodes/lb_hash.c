@@ -7,6 +7,8 @@
 #include "nodes/lb_flow_hash.h"
 #include "nodes/lb_node_util.h"
 
+#define NEXT_REWRITE LB_NEXT_OWN(0)
+
 struct hash_arg {
 	uint32_t seed;
 	struct lb_worker_counters *counters;
@@ -33,7 +35,7 @@ hash_one(struct rte_mbuf *m, void *varg)
 	meta->backend = lb_vip_select(vip, meta->hash);
 	c->vip_pkts[vip->index]++;
 	c->backend_pkts[meta->backend->slot]++;
-	return LB_NEXT_CHAIN;
+	return NEXT_REWRITE;
 }
 
 static uint16_t
@@ -51,8 +53,8 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 static struct rte_node_register lb_hash_node = {
 	.name = "lb_hash",
 	.process = lb_hash_process,
-	.nb_edges = LB_NB_EDGES_WITH_DROPS,
-	.next_nodes = LB_NEXT_NODES_WITH_DROPS("lb_rewrite"),
+	.nb_edges = LB_DROP_COUNT + 1,
+	.next_nodes = {LB_DROP_EDGES[NEXT_REWRITE] = "lb_rewrite"},
 };
 
 RTE_NODE_REGISTER(lb_hash_node);

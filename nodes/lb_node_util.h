@@ -5,15 +5,16 @@
 
 #include "nodes/lb_dataplane.h"
 
-/* Edge layout shared by every node that can drop: edge 0 goes on down the
- * chain, edge 1 + reason goes to lb_drop-<reason>. */
-#define LB_NEXT_CHAIN 0
-#define LB_NEXT_DROP(reason) ((rte_edge_t)(1 + (reason)))
+/* Edge layout shared by every lb node: edge `reason` goes to
+ * lb_drop-<reason>; the node's own next nodes follow (LB_NEXT_OWN(i)). The
+ * nodes that transmit (LB_TX_NODES) have no own static edge, so the edge
+ * to each ethdev_tx-<port>, appended at start-up in the same order, has the
+ * same index in all of them (lb_port_dp.tx_edge). */
+#define LB_NEXT_DROP(reason) ((rte_edge_t)(reason))
+#define LB_NEXT_OWN(i) ((rte_edge_t)(LB_DROP_COUNT + (i)))
 
-#define LB_DROP_NEXT_NAME(e, name, doc) [1 + LB_DROP_##e] = LB_DROP_NODE_PREFIX name,
-#define LB_NEXT_NODES_WITH_DROPS(chain) \
-	{ [LB_NEXT_CHAIN] = chain, LB_DROP_REASONS(LB_DROP_NEXT_NAME) }
-#define LB_NB_EDGES_WITH_DROPS (1 + LB_DROP_COUNT)
+#define LB_DROP_NEXT_NAME(e, str, doc) [LB_DROP_##e] = LB_DROP_NODE_PREFIX str,
+#define LB_DROP_EDGES LB_DROP_REASONS(LB_DROP_NEXT_NAME)
 
 /* Hand n objects to the edges chosen for them. When they all agree and they
  * are the node's whole stream, move the stream instead of copying it. */
@@ -37,18 +38,23 @@ lb_enqueue_edges(struct rte_graph *graph, struct rte_node *node, void **objs,
 /* Give every packet of the stream the edge `one` returns, in bursts of
  * RTE_GRAPH_BURST_SIZE (a stream is longer when several rx nodes feed one
  * node in a walk). Always inlined with a constant `one`, so each node gets
- * its own loop with its per-packet function inlined. */
-static __rte_always_inline void
+ * its own loop with its per-packet function inlined. Returns how many
+ * packets went to an edge that is not a drop. */
+static __rte_always_inline uint16_t
 lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
 		  rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
 {
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	uint16_t kept = 0;
 
 	for (uint16_t done = 0; done < nb_objs;) {
 		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
-		for (uint16_t i = 0; i < n; i++)
+		for (uint16_t i = 0; i < n; i++) {
 			edges[i] = one(objs[done + i], arg);
+			kept += edges[i] >= LB_DROP_COUNT;
+		}
 		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
 		done += n;
 	}
+	return kept;
 }

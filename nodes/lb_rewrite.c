@@ -1,8 +1,9 @@
 /* lb_rewrite: destination IP and port become the chosen backend's, the IPv4
  * and TCP/UDP checksums are updated incrementally (RFC 1624), TTL drops by
  * one as on any router hop, and the Ethernet header is readdressed from the
- * output port's MAC to the backend's next hop. Out through ethdev_tx-<port>:
- * those edges are added at start-up, one per port (app/graph.c). */
+ * output port's MAC to the backend's next hop (from the INI, or found by ARP:
+ * until it is, the packet is dropped as no_neighbor). Out through
+ * ethdev_tx-<port>: those edges are added at start-up (app/graph.c). */
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -16,6 +17,9 @@ rewrite_one(struct rte_mbuf *m, void *unused)
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 	const struct lb_backend *be = meta->backend;
+
+	if (unlikely(!be->resolved))
+		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR); /* ARP has not found its MAC yet */
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
@@ -59,15 +63,17 @@ rewrite_one(struct rte_mbuf *m, void *unused)
 static uint16_t
 lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	lb_process_stream(graph, node, objs, nb_objs, rewrite_one, NULL);
-	lb_counters[graph->id].forwarded += nb_objs;
+	lb_counters[graph->id].forwarded +=
+		lb_process_stream(graph, node, objs, nb_objs, rewrite_one, NULL);
 	return nb_objs;
 }
 
-/* No static edges: one edge per output port is added before graphs exist. */
+/* The edges to ethdev_tx-<port> are added before graphs exist. */
 static struct rte_node_register lb_rewrite_node = {
 	.name = "lb_rewrite",
 	.process = lb_rewrite_process,
+	.nb_edges = LB_DROP_COUNT,
+	.next_nodes = {LB_DROP_EDGES},
 };
 
 RTE_NODE_REGISTER(lb_rewrite_node);

@@ -3,6 +3,8 @@
 
 struct lb_tables *lb_tables_current;
 bool lb_drop_all;
+struct rte_hash *lb_neigh_hash;
+struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 
 #define LB_DROP_NAME(e, str, doc) [LB_DROP_##e] = str,
 #define LB_DROP_DOC(e, str, doc) [LB_DROP_##e] = doc,

@@ -125,7 +125,7 @@ BAD(other_proto, {
 	}
 	refix(f, l);
 })
-BAD(icmp, { ip_of(f)[9] = IPPROTO_ICMP; })
+BAD(icmp, { ip_of(f)[9] = IPPROTO_ICMP; l4_of(f)[0] = 3; /* unreachable, not an echo */ })
 BAD(cut_in_eth, { l = 10; })
 BAD(cut_in_vlan, { f[12] = 0x81, f[13] = 0x00; l = 16; })
 BAD(cut_in_ip, { l = 14 + 12; })

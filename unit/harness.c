@@ -130,7 +130,7 @@ harness_init(void)
 					       LB_MBUF_PRIV_SIZE, 10240, rte_socket_id());
 	if (!harness_pool)
 		return -1;
-	sink_edge = lb_edge_add("lb_rewrite", "test_sink");
+	sink_edge = lb_edge_add_tx("test_sink");
 	if (sink_edge == RTE_EDGE_ID_INVALID)
 		return -1;
 	const char *patterns[] = {"test_src", "lb_*", "test_sink"};

@@ -1,0 +1,103 @@
+/* The slow path: a plain thread (not a polling lcore) that takes the frames
+ * the workers punt (ARP), the next hops the return path could not resolve,
+ * and every 100 ms refreshes the neighbour table (control/lb_arp.c). It
+ * sleeps 1 ms when there is nothing to do. */
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_ring.h>
+
+#include "app/lb_app.h"
+#include "control/lb_arp.h"
+
+#define TICK_MS 100
+
+static pthread_t thread;
+static bool stop, running;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *
+slowpath_main(void *arg)
+{
+	uint64_t last_tick = 0;
+	void *objs[32];
+
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		const uint64_t now = now_ms();
+		unsigned n = rte_ring_sc_dequeue_burst(lb_punt_ring, objs, RTE_DIM(objs), NULL);
+		for (unsigned i = 0; i < n; i++)
+			lb_arp_input(objs[i], now);
+		unsigned k = rte_ring_sc_dequeue_burst(lb_resolve_ring, objs, RTE_DIM(objs), NULL);
+		for (unsigned i = 0; i < k; i++)
+			lb_arp_want((rte_be32_t)(uintptr_t)objs[i], now);
+		if (now - last_tick >= TICK_MS) {
+			lb_arp_tick(now);
+			last_tick = now;
+		}
+		if (n == 0 && k == 0)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+int
+lb_slowpath_start(struct lb_app *app)
+{
+	lb_punt_ring = rte_ring_create("lb_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	lb_ctl_tx_ring = rte_ring_create("lb_ctl_tx", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	lb_resolve_ring = rte_ring_create("lb_resolve", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (!lb_punt_ring || !lb_ctl_tx_ring || !lb_resolve_ring) {
+		fprintf(stderr, "slow path rings: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	if (lb_arp_init(&app->cfg, app->ports, app->pool, app->qs) < 0) {
+		fprintf(stderr, "neighbour table: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	if (pthread_create(&thread, NULL, slowpath_main, NULL) != 0) {
+		fprintf(stderr, "cannot start the slow path thread\n");
+		return -1;
+	}
+	running = true;
+	return 0;
+}
+
+static void
+drain(struct rte_ring **r, bool mbufs)
+{
+	void *obj;
+	if (!*r)
+		return;
+	while (rte_ring_dequeue(*r, &obj) == 0)
+		if (mbufs)
+			rte_pktmbuf_free(obj);
+	rte_ring_free(*r);
+	*r = NULL;
+}
+
+/* After the workers stopped: nothing enqueues any more. */
+void
+lb_slowpath_stop(void)
+{
+	if (running) {
+		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+		pthread_join(thread, NULL);
+		running = false;
+	}
+	drain(&lb_punt_ring, true);
+	drain(&lb_ctl_tx_ring, true);
+	drain(&lb_resolve_ring, false);
+	if (lb_neigh_hash)
+		lb_arp_fini();
+}

@@ -1,0 +1,110 @@
+/* lb_reverse: the return path of a stateless NAT. A reply from a backend
+ * (address and port of a VIP's backend) leaves with the VIP's address and
+ * port as its source, checksums updated incrementally, TTL - 1, towards the
+ * client: through the port whose subnet holds the destination, else the
+ * first port with a gateway; the next hop's MAC comes from the neighbour
+ * table that ARP fills (no MAC yet: dropped as no_neighbor, and the control
+ * plane is asked to resolve it). */
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "nodes/lb_cksum.h"
+#include "nodes/lb_node_util.h"
+
+/* The port and next hop towards dst, or NULL. */
+static inline const struct lb_port_dp *
+route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop)
+{
+	const struct lb_port_dp *via_gw = NULL;
+
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (!p->addr)
+			continue;
+		if (((rte_be_to_cpu_32(dst) ^ rte_be_to_cpu_32(p->addr)) & p->mask) == 0) {
+			*next_hop = dst;
+			return p;
+		}
+		if (p->gateway && !via_gw)
+			via_gw = p;
+	}
+	if (via_gw)
+		*next_hop = via_gw->gateway;
+	return via_gw;
+}
+
+static __rte_always_inline rte_edge_t
+reverse_one(struct rte_mbuf *m, void *arg)
+{
+	const struct lb_tables *t = arg;
+	const struct lb_mbuf_meta *meta = lb_meta(m);
+	const struct lb_vip *vip = meta->vip;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
+	rte_be32_t next_hop;
+	void *data;
+
+	const struct lb_port_dp *out = route(t, ip->dst_addr, &next_hop);
+	if (unlikely(!out))
+		return LB_NEXT_DROP(LB_DROP_NO_ROUTE);
+	if (unlikely(rte_hash_lookup_data(lb_neigh_hash, &next_hop, &data) < 0)) {
+		if (lb_resolve_ring) /* full: it is asked again by the next packet */
+			rte_ring_mp_enqueue(lb_resolve_ring, (void *)(uintptr_t)next_hop);
+		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
+	}
+	const struct lb_neigh *nh = data;
+
+	const rte_be32_t old_src = ip->src_addr;
+	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
+	const uint16_t old_ttl_word = *ttl_word;
+	ip->time_to_live--;
+	ip->src_addr = vip->addr;
+	uint32_t sum = lb_cksum_begin(ip->hdr_checksum);
+	sum = lb_cksum_delta32(sum, old_src, vip->addr);
+	sum = lb_cksum_delta16(sum, old_ttl_word, *ttl_word);
+	ip->hdr_checksum = lb_cksum_end(sum);
+
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(p + meta->l4_off);
+		sum = lb_cksum_begin(tcp->cksum);
+		sum = lb_cksum_delta32(sum, old_src, vip->addr);
+		sum = lb_cksum_delta16(sum, tcp->src_port, vip->port);
+		tcp->cksum = lb_cksum_end(sum);
+		tcp->src_port = vip->port;
+	} else {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
+		if (udp->dgram_cksum != 0) {
+			sum = lb_cksum_begin(udp->dgram_cksum);
+			sum = lb_cksum_delta32(sum, old_src, vip->addr);
+			sum = lb_cksum_delta16(sum, udp->src_port, vip->port);
+			const uint16_t ck = lb_cksum_end(sum);
+			udp->dgram_cksum = ck == 0 ? 0xffff : ck;
+		}
+		udp->src_port = vip->port;
+	}
+	rte_ether_addr_copy(&out->mac, &eth->src_addr);
+	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
+	return out->tx_edge;
+}
+
+static uint16_t
+lb_reverse_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	struct lb_tables *t = lb_tables_get();
+
+	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, reverse_one, t);
+	return nb_objs;
+}
+
+static struct rte_node_register lb_reverse_node = {
+	.name = "lb_reverse",
+	.process = lb_reverse_process,
+	.nb_edges = LB_DROP_COUNT,
+	.next_nodes = {LB_DROP_EDGES},
+};
+
+RTE_NODE_REGISTER(lb_reverse_node);
