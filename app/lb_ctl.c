@@ -38,6 +38,7 @@ usage(FILE *f)
 		"  drop [on|off]                           show or set the global drop switch\n"
 		"  stats                                   the counters of the [STATS] line\n"
 		"  config                                  the running configuration, as INI\n"
+		"  arp                                     neighbour table and ARP counters\n"
 		"The socket is /var/run/dpdk/<prefix>/dpdk_telemetry.v2; the prefix comes from\n"
 		"-p, or from --file-prefix in the [eal] args of the INI file given with -c.\n"
 		"Exit: 0 done, 1 refused (reason on stderr), 2 usage, 3 no connection.\n");
@@ -189,6 +190,34 @@ show_vip(int fd, const char *name)
 }
 
 static int
+show_arp(int fd)
+{
+	uint32_t first = 0, total;
+	char params[16];
+
+	do {
+		snprintf(params, sizeof(params), "%u", first);
+		json_t *v = call(fd, "/lb/arp", params), *e = json_object_get(v, "entries");
+		if (first == 0) {
+			const char *key;
+			json_t *val;
+			json_object_foreach(v, key, val)
+				if (json_is_integer(val) && strcmp(key, "first") != 0)
+					printf("%s: %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(val));
+		}
+		total = json_integer_value(json_object_get(v, "entries_total"));
+		size_t n = json_array_size(e);
+		for (size_t i = 0; i < n; i++)
+			printf("  %s\n", json_string_value(json_array_get(e, i)));
+		first += n;
+		json_decref(v);
+		if (n == 0)
+			break;
+	} while (first < total);
+	return EXIT_OK;
+}
+
+static int
 show_config(int fd)
 {
 	char page[16];
@@ -263,6 +292,8 @@ main(int argc, char **argv)
 		cmd = "/lb/stats";
 	else if (strcmp(argv[0], "config") == 0 && nargs == 0)
 		cmd = "/lb/config";
+	else if (strcmp(argv[0], "arp") == 0 && nargs == 0)
+		cmd = "/lb/arp";
 	else if (strcmp(argv[0], "drop") == 0 && nargs <= 1)
 		cmd = "/lb/drop";
 	else if (strcmp(argv[0], "backend") == 0 && nargs >= 1) {
@@ -292,6 +323,8 @@ main(int argc, char **argv)
 	int rc;
 	if (strcmp(cmd, "/lb/vip") == 0)
 		rc = show_vip(fd, params);
+	else if (strcmp(cmd, "/lb/arp") == 0 && !raw_json)
+		rc = show_arp(fd);
 	else if (strcmp(cmd, "/lb/config") == 0 && !raw_json)
 		rc = show_config(fd);
 	else {

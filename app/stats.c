@@ -48,6 +48,8 @@ lb_stats_snapshot(struct lb_stats_snapshot *s)
 	s->rx = c.rx;
 	s->tx = sent(&c);
 	s->drop = total_drops(&c);
+	s->punt = c.punted;
+	s->gen = c.generated;
 	memcpy(s->drops, c.drops, sizeof(s->drops));
 	pthread_mutex_lock(&rates_lock);
 	s->rx_pps = rate_rx;

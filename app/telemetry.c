@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_telemetry.h>
 
 #include "app/lb_app.h"
+#include "control/lb_arp.h"
 #include "control/lb_control.h"
 
 #define PARAMS_MAX 256
@@ -313,11 +315,59 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx", s.rx);
 	rte_tel_data_add_dict_u64(d, "tx", s.tx);
 	rte_tel_data_add_dict_u64(d, "drop", s.drop);
+	rte_tel_data_add_dict_u64(d, "punt", s.punt);
+	rte_tel_data_add_dict_u64(d, "gen", s.gen);
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++) {
 		char key[64];
 		snprintf(key, sizeof(key), "drop_%s", lb_drop_reason_names[r]);
 		rte_tel_data_add_dict_u64(d, key, s.drops[r]);
 	}
+	return 0;
+}
+
+/* Neighbour table and ARP counters; 100 entries per page. */
+static int
+cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct lb_arp_entry e[100];
+	char buf[PARAMS_MAX], *w[1], text[128], addr[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint32_t first = 0;
+	unsigned total;
+	struct lb_arp_stats st;
+	struct timespec ts;
+	int n = split(params, buf, sizeof(buf), w, 1);
+
+	if (n < 0 || (n == 1 && lb_parse_u32(w[0], 0, LB_NEIGH_MAX, &first) < 0))
+		return reply_usage(d, n, "usage: /lb/arp[,FIRST]");
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	unsigned got = lb_arp_entries(e, first, RTE_DIM(e), (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+				      &total);
+	struct rte_tel_data *entries = rte_tel_data_alloc();
+	if (!entries)
+		return reply_error(d, "out of memory");
+	rte_tel_data_start_array(entries, RTE_TEL_STRING_VAL);
+	for (unsigned i = 0; i < got; i++) {
+		inet_ntop(AF_INET, &e[i].addr, addr, sizeof(addr));
+		rte_ether_format_addr(mac, sizeof(mac), &e[i].mac);
+		snprintf(text, sizeof(text), "%s %s port %u age %lus", addr, mac, e[i].port_id,
+			 (unsigned long)(e[i].age_ms / 1000));
+		rte_tel_data_add_array_string(entries, text);
+	}
+	lb_arp_stats_get(&st);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "entries_total", total);
+	rte_tel_data_add_dict_u64(d, "first", first);
+	rte_tel_data_add_dict_u64(d, "requests_in", st.requests_in);
+	rte_tel_data_add_dict_u64(d, "replies_in", st.replies_in);
+	rte_tel_data_add_dict_u64(d, "requests_out", st.requests_out);
+	rte_tel_data_add_dict_u64(d, "replies_out", st.replies_out);
+	rte_tel_data_add_dict_u64(d, "learned", st.learned);
+	rte_tel_data_add_dict_u64(d, "changed", st.changed);
+	rte_tel_data_add_dict_u64(d, "expired", st.expired);
+	rte_tel_data_add_dict_u64(d, "table_full", st.table_full);
+	rte_tel_data_add_dict_u64(d, "ignored", st.ignored);
+	rte_tel_data_add_dict_u64(d, "tx_full", st.tx_full);
+	rte_tel_data_add_dict_container(d, "entries", entries, 0);
 	return 0;
 }
 
@@ -338,6 +388,7 @@ lb_telemetry_register(void)
 		{"/lb/drop", cmd_drop, "Global drop switch. Parameters: [on|off]"},
 		{"/lb/stats", cmd_stats, "Packet counters and rates. No parameters"},
 		{"/lb/config", cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
+		{"/lb/arp", cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
 	};
 	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
 		if (rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help) < 0)

@@ -51,7 +51,7 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	const struct lb_port_dp *out = route(t, ip->dst_addr, &next_hop);
 	if (unlikely(!out))
 		return LB_NEXT_DROP(LB_DROP_NO_ROUTE);
-	if (unlikely(rte_hash_lookup_data(lb_neigh_hash, &next_hop, &data) < 0)) {
+	if (unlikely(!lb_neigh_hash || rte_hash_lookup_data(lb_neigh_hash, &next_hop, &data) < 0)) {
 		if (lb_resolve_ring) /* full: it is asked again by the next packet */
 			rte_ring_mp_enqueue(lb_resolve_ring, (void *)(uintptr_t)next_hop);
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);

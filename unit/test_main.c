@@ -19,6 +19,7 @@ main(void)
 	register_hash_tests();
 	register_maglev_tests();
 	register_node_tests();
+	register_l3_tests();
 	register_churn_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -4,3 +4,4 @@ void register_config_tests(void);
 void register_hash_tests(void);
 void register_maglev_tests(void);
 void register_churn_tests(void);
+void register_l3_tests(void);

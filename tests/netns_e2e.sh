@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Real kernel traffic through lb-graph: a client namespace, three backend
+# namespaces behind a bridge, lb-graph in its own namespace on two veth links
+# (net_af_packet), configured by conf/examples/netns.ini. Everything it
+# creates is removed on exit, whatever happened; traffic stays in these
+# namespaces.
+#
+#   tests/netns_e2e.sh BUILD_DIR          run the checks
+#   tests/netns_e2e.sh BUILD_DIR --demo   set it up and wait: try curl yourself
+set -u
+build=${1:-build}
+demo=${2:-}
+conf=conf/examples/netns.ini
+tag=$$
+NS_LB=lb NS_CLI=lbcli NS_SW=lbsw
+BACKENDS="1 2 3"
+tmp=$(mktemp -d /tmp/lb-e2e.XXXXXX)
+pids=()
+pass=0 fail=0
+
+expect() { if eval "$1"; then pass=$((pass + 1)); echo "ok: $2"; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+cleanup() {
+	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	sleep 0.5
+	for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	for ns in $NS_LB $NS_CLI $NS_SW $(for b in $BACKENDS; do echo lbbe$b; done); do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+quiet_link() { # NS DEV: no IPv6 chatter, no offloads (af_packet wants real checksums, MTU frames)
+	in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	in_ns "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1
+	in_ns "$1" ip link set "$2" up
+}
+
+setup() {
+	for ns in $NS_LB $NS_CLI $NS_SW; do ip netns add "$ns" || return 1; done
+	for ns in $NS_LB $NS_CLI $NS_SW; do in_ns "$ns" ip link set lo up; done
+	# client <-> lb-graph port 0
+	ip link add lb0 netns $NS_LB type veth peer name cli0 netns $NS_CLI || return 1
+	quiet_link $NS_LB lb0
+	quiet_link $NS_CLI cli0
+	in_ns $NS_CLI ip addr add 10.10.0.2/24 dev cli0
+	in_ns $NS_CLI ip route add default via 10.10.0.1
+	# lb-graph port 1 <-> bridge <-> backends
+	in_ns $NS_SW ip link add br0 type bridge
+	in_ns $NS_SW ip link set br0 up
+	ip link add lb1 netns $NS_LB type veth peer name swlb netns $NS_SW || return 1
+	quiet_link $NS_LB lb1
+	quiet_link $NS_SW swlb
+	in_ns $NS_SW ip link set swlb master br0
+	for b in $BACKENDS; do
+		ip netns add lbbe$b || return 1
+		in_ns lbbe$b ip link set lo up
+		ip link add be0 netns lbbe$b type veth peer name swbe$b netns $NS_SW || return 1
+		quiet_link lbbe$b be0
+		quiet_link $NS_SW swbe$b
+		in_ns $NS_SW ip link set swbe$b master br0
+		in_ns lbbe$b ip addr add 10.20.0.1$b/24 dev be0
+		in_ns lbbe$b ip route add default via 10.20.0.1
+		mkdir -p "$tmp/www$b"
+		echo "backend $b" >"$tmp/www$b/index.html"
+		# started with ip netns exec itself, not in_ns: $! must be the server's pid
+		ip netns exec lbbe$b /usr/bin/python3 -m http.server 8080 --bind 10.20.0.1$b \
+			--directory "$tmp/www$b" >"$tmp/http$b.log" 2>&1 &
+		pids+=($!)
+		ip netns exec lbbe$b socat UDP4-RECVFROM:7007,bind=10.20.0.1$b,fork SYSTEM:"echo backend $b" \
+			>/dev/null 2>&1 &
+		pids+=($!)
+	done
+	ip netns exec $NS_LB "$build/app/lb-graph" -c $conf >"$tmp/lb.log" 2>&1 &
+	lb_pid=$!
+	pids+=($lb_pid)
+	for _ in $(seq 100); do # up to 10 s for lb-graph's control socket
+		"$build/app/lb-ctl" -c $conf vips >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ctl() { timeout 20 "$build/app/lb-ctl" -c $conf "$@"; }
+get() { in_ns $NS_CLI curl -s --max-time "${2:-3}" "http://192.0.2.10/$1"; }
+
+if ! setup; then
+	echo "FAIL: set-up (namespaces, veths, lb-graph):"
+	cat "$tmp/lb.log" 2>/dev/null
+	echo "netns e2e: 0 passed, 1 failed"
+	exit 1
+fi
+
+if [ "$demo" = --demo ]; then
+	cat <<EOT
+lb-graph is running in namespace '$NS_LB' ($conf). Try, in another shell:
+  ip netns exec $NS_CLI curl http://192.0.2.10/
+  ip netns exec $NS_CLI ping -c 3 192.0.2.10
+  echo hi | ip netns exec $NS_CLI socat -t 2 - UDP4:192.0.2.10:7
+  $build/app/lb-ctl -c $conf vip web
+  $build/app/lb-ctl -c $conf arp
+Press Enter to stop and remove everything.
+EOT
+	read -r _
+	exit 0
+fi
+
+# Backends answer once ARP has found them (requested at start, 1 s apart).
+for _ in $(seq 50); do get "" 1 | grep -q backend && break; sleep 0.2; done
+
+# ---- 200 HTTP requests, spread over the backends ----
+ok=0
+declare -A served
+for i in $(seq 200); do
+	body=$(get "")
+	case $body in backend*) ok=$((ok + 1)); served[$body]=$((${served[$body]:-0} + 1)) ;; esac
+done
+expect "[ $ok -eq 200 ]" "200 HTTP requests to the VIP: $ok succeeded"
+for b in $BACKENDS; do
+	n=${served["backend $b"]:-0}
+	expect "[ $n -ge 40 ]" "backend $b served $n of 200 (>= 20%)"
+done
+
+# ---- UDP round trip, ping ----
+reply=$(echo hello | in_ns $NS_CLI socat -t 2 - UDP4:192.0.2.10:7 2>/dev/null)
+expect "echo '$reply' | grep -q '^backend [123]$'" "UDP request/response through the VIP ('$reply')"
+expect "in_ns $NS_CLI ping -c 3 -i 0.2 -W 2 192.0.2.10 >/dev/null" "ping VIP answered by lb-graph"
+expect "in_ns $NS_CLI ping -c 1 -W 2 10.10.0.1 >/dev/null" "ping port address answered"
+
+# ---- ARP found the backends (no MAC in the INI) ----
+ctl arp >"$tmp/arp.txt"
+for b in $BACKENDS; do
+	mac=$(in_ns lbbe$b cat /sys/class/net/be0/address)
+	expect "grep -qi '^  10.20.0.1$b $mac port' '$tmp/arp.txt'" "ARP entry for backend $b ($mac)"
+done
+expect "grep -q '^  10.10.0.2 ' '$tmp/arp.txt'" "ARP entry for the client, learnt from its request"
+
+# ---- remove a backend while a client loop runs ----
+(
+	for i in $(seq 120); do
+		start=$(date +%s%N)
+		body=$(get "" 2)
+		echo "$start ${body:-FAILED}"
+	done >"$tmp/loop.txt"
+) &
+loop=$!
+sleep 1
+ctl backend del web 10.20.0.13:8080 >/dev/null
+acked=$(date +%s%N)
+wait $loop
+after_fail=$(awk -v t="$acked" '$1 > t && $2 == "FAILED"' "$tmp/loop.txt" | wc -l)
+after_be3=$(awk -v t="$acked" '$1 > t && $3 == 3' "$tmp/loop.txt" | wc -l)
+after=$(awk -v t="$acked" '$1 > t' "$tmp/loop.txt" | wc -l)
+expect "[ $after -gt 20 ] && [ $after_fail -eq 0 ]" "backend removed under load: $after requests after the ack, $after_fail failed"
+expect "[ $after_be3 -eq 0 ]" "no request reached the removed backend after the ack ($after_be3)"
+
+# ---- drop switch ----
+drop0=$(ctl stats | sed -n 's/^drop_policy: //p')
+ctl drop on >/dev/null
+get "" 2 >/dev/null
+rc=$?
+drop1=$(ctl stats | sed -n 's/^drop_policy: //p')
+expect "[ $rc -ne 0 ] && [ $drop1 -gt $drop0 ]" "drop on: request times out (curl $rc), policy drops $drop0 -> $drop1"
+ctl drop off >/dev/null
+expect "get '' | grep -q '^backend [12]$'" "drop off: service back"
+
+kill -TERM $lb_pid
+wait $lb_pid
+rc=$?
+expect "[ $rc -eq 0 ]" "lb-graph stopped cleanly"
+set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\)/\1 \2 \3 \4 \5/p' "$tmp/lb.log")
+expect "[ \$(( $1 + $5 )) -eq \$(( $2 + $3 + $4 )) ]" "RX + GEN = TX + DROP + PUNT ($1 + $5 = $2 + $3 + $4)"
+echo "netns e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
