@@ -138,8 +138,8 @@ classify_one(struct rte_mbuf *m, void *arg)
 		meta->vip = t->vips[(uintptr_t)index];
 		return NEXT_REVERSE;
 	}
-	if (unlikely(martian_source(ip->src_addr)))
-		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+	if (unlikely(martian_source(ip->src_addr) || ip->src_addr == ip->dst_addr))
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC); /* ... or from the VIP itself */
 	if (unlikely(ip->time_to_live <= 1))
 		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
 	if (unlikely(drop_all))

@@ -142,7 +142,7 @@ lb_meta(struct rte_mbuf *m)
 	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
 	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
 	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1: would expire on this hop")                 \
-	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, multicast or broadcast")            \
+	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, or the VIP itself")          \
 	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload, TCP data offset below 5") \
 	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
 	X(NO_BACKEND, "no_backend", "the VIP has no backend")                                 \

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nodes/lb_dataplane.h"
@@ -155,6 +156,9 @@ BAD(src_loopback, { ip_of(f)[12] = 127; refix(f, l); })
 BAD(src_zero, { memset(ip_of(f) + 12, 0, 4); refix(f, l); })
 BAD(src_multicast, { ip_of(f)[12] = 224; refix(f, l); })
 BAD(src_broadcast, { memset(ip_of(f) + 12, 255, 4); refix(f, l); })
+BAD(dst_broadcast, { memset(ip_of(f) + 16, 255, 4); refix(f, l); })
+BAD(dst_multicast, { ip_of(f)[16] = 239; refix(f, l); })
+BAD(src_is_vip, { memcpy(ip_of(f) + 12, ip_of(f) + 16, 4); refix(f, l); })
 BAD(l4_len_short, {
 	if (ip_of(f)[9] == IPPROTO_UDP)
 		l4_of(f)[4] = 0, l4_of(f)[5] = 4; /* UDP length 4 */
@@ -190,6 +194,8 @@ OK(udp_zero_cksum, {
 		flags |= FIXTURE_FLAG_UDP_ZERO_CKSUM;
 })
 OK(tcp_syn_fin, { s.tcp_flags = 0x03; })
+OK(tcp_no_flags, { s.tcp_flags = 0; s.tcp_no_flags = true; })
+OK(broadcast_mac, { memset(s.dst_mac, 0xff, 6); })
 
 static size_t
 ip_options(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
@@ -226,6 +232,8 @@ const struct fixture fixtures[] = {
 	{"odd_length", FIXTURE_FORWARD, odd_length},
 	{"udp_zero_cksum", FIXTURE_FORWARD, udp_zero_cksum},
 	{"tcp_syn_fin", FIXTURE_FORWARD, tcp_syn_fin},
+	{"tcp_no_flags", FIXTURE_FORWARD, tcp_no_flags},
+	{"broadcast_mac", FIXTURE_FORWARD, broadcast_mac},
 	{"ip_options", FIXTURE_FORWARD, ip_options},
 	{"padded_to_60", FIXTURE_FORWARD, padded_to_60},
 	{"other_dst", LB_DROP_NO_VIP, other_dst},
@@ -251,7 +259,19 @@ const struct fixture fixtures[] = {
 	{"src_zero", LB_DROP_MARTIAN_SRC, src_zero},
 	{"src_multicast", LB_DROP_MARTIAN_SRC, src_multicast},
 	{"src_broadcast", LB_DROP_MARTIAN_SRC, src_broadcast},
+	{"src_is_vip", LB_DROP_MARTIAN_SRC, src_is_vip},
+	{"dst_broadcast", LB_DROP_NO_VIP, dst_broadcast},
+	{"dst_multicast", LB_DROP_NO_VIP, dst_multicast},
 	{"l4_len_short", LB_DROP_BAD_L4_LEN, l4_len_short},
 	{"l4_len_long", LB_DROP_BAD_L4_LEN, l4_len_long},
 };
 const unsigned nb_fixtures = RTE_DIM(fixtures);
+
+const struct fixture *
+fixture_find(const char *name)
+{
+	for (unsigned i = 0; i < nb_fixtures; i++)
+		if (strcmp(fixtures[i].name, name) == 0)
+			return &fixtures[i];
+	abort();
+}

@@ -29,6 +29,9 @@ struct fixture {
 extern const struct fixture fixtures[];
 extern const unsigned nb_fixtures;
 
+/* The fixture of that name (the program stops if there is none). */
+const struct fixture *fixture_find(const char *name);
+
 /* A good frame of flow `flow` to `vip` (source 100.64.0.0 + flow), seq in
  * the payload, odd and even lengths depending on the flow. */
 size_t fixture_build_ok(uint8_t *frame, size_t cap, const struct fixture_vip *vip, uint32_t flow,

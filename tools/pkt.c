@@ -70,7 +70,7 @@ pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s)
 	if (s->proto == IPPROTO_TCP) {
 		put16(l4 + 4, 0x0102);
 		l4[12] = 5 << 4;
-		l4[13] = s->tcp_flags ? s->tcp_flags : 0x02;
+		l4[13] = s->tcp_no_flags ? 0 : s->tcp_flags ? s->tcp_flags : 0x02;
 		put16(l4 + 14, 65535);
 	} else {
 		put16(l4 + 4, (uint16_t)(8 + s->payload_len));

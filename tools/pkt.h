@@ -18,7 +18,8 @@ struct pkt_spec {
 	uint16_t dport;  /* host order */
 	uint8_t proto;   /* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t ttl;
-	uint8_t tcp_flags;
+	uint8_t tcp_flags;  /* 0: SYN, unless tcp_no_flags */
+	bool tcp_no_flags;
 	bool udp_no_cksum; /* send a UDP checksum of 0 */
 	uint16_t payload_len;
 	const uint8_t *payload; /* NULL: filled with a pattern */

@@ -46,9 +46,17 @@ make_frames(const struct lb_config *cfg)
 {
 	struct fixture_vip v = {.addr = cfg->vips[0].addr, .port = cfg->vips[0].port,
 				.proto = cfg->vips[0].proto};
-	for (unsigned i = 0; i < NB_FRAMES; i++)
-		lens[i] = i % 8 == 7 ? fixtures[12 + i % 20].build(frames[i], sizeof(frames[i]), &v, i)
-				     : fixture_build_ok(frames[i], sizeof(frames[i]), &v, i, 0);
+	unsigned bad = 0;
+	for (unsigned i = 0; i < NB_FRAMES; i++) {
+		if (i % 8 == 7) {
+			while (fixtures[bad % nb_fixtures].verdict == FIXTURE_FORWARD)
+				bad++;
+			const struct fixture *fx = &fixtures[bad++ % nb_fixtures];
+			lens[i] = fx->build(frames[i], sizeof(frames[i]), &v, i);
+		} else {
+			lens[i] = fixture_build_ok(frames[i], sizeof(frames[i]), &v, i, 0);
+		}
+	}
 }
 
 static void

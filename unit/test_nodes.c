@@ -283,7 +283,7 @@ test_drop_switch(void)
 	CU_ASSERT_PTR_NULL(send_one(frame, len, &reason));
 	CU_ASSERT_EQUAL(reason, LB_DROP_POLICY);
 	/* non-VIP traffic keeps its own reason */
-	len = fixtures[8].build(frame, sizeof(frame), &fv, 6); /* other_dst */
+	len = fixture_find("other_dst")->build(frame, sizeof(frame), &fv, 6);
 	CU_ASSERT_PTR_NULL(send_one(frame, len, &reason));
 	CU_ASSERT_EQUAL(reason, LB_DROP_NO_VIP);
 	__atomic_store_n(&lb_drop_all, false, __ATOMIC_RELEASE);
@@ -377,6 +377,65 @@ test_chained_mbuf(void)
 	}
 }
 
+/* A UDP checksum that the rewrite turns into 0 must be sent as 0xffff
+ * (0 means "no checksum"): find the payload word that makes it so. */
+static void
+test_cksum_zero_becomes_ffff(void)
+{
+	uint8_t frame[PKT_MAX], payload[16] = {0};
+	struct pkt_spec s = {.vlan = -1, .sport = 4321, .dport = 53, .proto = IPPROTO_UDP, .ttl = 64,
+			     .payload = payload, .payload_len = sizeof(payload)};
+	struct pkt_view o;
+	int reason;
+
+	s.src = htonl(0x0b000001);
+	s.dst = cfg.vips[1].addr;
+	size_t len = pkt_build(frame, sizeof(frame), &s);
+	struct rte_mbuf *m = send_one(frame, len, &reason);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	uint8_t got[PKT_MAX];
+	memcpy(got, rte_pktmbuf_mtod(m, uint8_t *), len);
+	rte_pktmbuf_free(m);
+	CU_ASSERT_EQUAL_FATAL(pkt_parse(got, len, &o), 0);
+	/* the output's sum without its checksum field; w completes it to 0xffff */
+	const uint16_t ck_field = o.l4_cksum;
+	o.l4p[6] = o.l4p[7] = 0;
+	uint8_t pseudo[12];
+	memcpy(pseudo, o.ip + 12, 8);
+	pseudo[8] = 0, pseudo[9] = IPPROTO_UDP, pseudo[10] = 0, pseudo[11] = (uint8_t)(len - o.l4);
+	const uint16_t sum = pkt_fold(pkt_sum(o.l4p, len - o.l4, pkt_sum(pseudo, 12, 0)));
+	CU_ASSERT_EQUAL(ck_field, (uint16_t)~sum);
+	const uint16_t w = 0xffff - sum;
+	payload[0] = w >> 8, payload[1] = w & 0xff;
+	len = pkt_build(frame, sizeof(frame), &s);
+	m = send_one(frame, len, &reason);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), len, &o);
+	CU_ASSERT_EQUAL(o.l4_cksum, 0xffff);
+	check_forwarded(frame, len, m, 1, false);
+	rte_pktmbuf_free(m);
+}
+
+/* A 9000-byte frame in one mbuf (the test pool's buffers are 10 KB). */
+static void
+test_jumbo(void)
+{
+	static uint8_t frame[PKT_MAX], payload[8970];
+	struct pkt_spec s = {.vlan = -1, .sport = 999, .dport = 53, .proto = IPPROTO_UDP, .ttl = 64,
+			     .payload = payload, .payload_len = sizeof(payload)};
+	int reason;
+
+	memset(payload, 0x5a, sizeof(payload));
+	s.src = htonl(0x0b000002);
+	s.dst = cfg.vips[1].addr;
+	size_t len = pkt_build(frame, sizeof(frame), &s);
+	CU_ASSERT_FATAL(len > 9000);
+	struct rte_mbuf *m = send_one(frame, len, &reason);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	check_forwarded(frame, len, m, 1, false);
+	rte_pktmbuf_free(m);
+}
+
 void
 register_node_tests(void)
 {
@@ -389,4 +448,6 @@ register_node_tests(void)
 	CU_add_test(s, "VIP without backends", test_no_backend);
 	CU_add_test(s, "mixed 1500-frame stream: conservation", test_mixed_burst_conservation);
 	CU_add_test(s, "chained mbufs", test_chained_mbuf);
+	CU_add_test(s, "UDP checksum computed as 0 is sent as 0xffff", test_cksum_zero_becomes_ffff);
+	CU_add_test(s, "9000-byte jumbo frame", test_jumbo);
 }
