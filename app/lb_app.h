@@ -44,6 +44,7 @@ struct lb_stats_snapshot {
 	uint64_t rx, tx, drop, punt, gen;
 	uint64_t drops[LB_DROP_COUNT];
 	uint64_t rx_pps, tx_pps, drop_pps; /* over the last stats interval */
+	uint64_t mbufs_in_use;
 };
 void lb_stats_snapshot(struct lb_stats_snapshot *s);
 

@@ -212,6 +212,9 @@ main(int argc, char **argv)
 
 	lb_slowpath_stop(); /* when run() failed half-way */
 	lb_ports_close(&app);
+	/* every mbuf back: nothing leaked by a node, a ring or a port */
+	if (app.pool)
+		printf("[MBUF] in_use=%u\n", rte_mempool_in_use_count(app.pool));
 	lb_graph_teardown(&app);
 	lb_tables_publish(NULL, NULL);
 	rte_free(app.qs);

@@ -38,6 +38,7 @@ sent(const struct lb_worker_counters *c)
 /* Rates of the last interval, read by the telemetry thread. */
 static pthread_mutex_t rates_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t rate_rx, rate_tx, rate_drop;
+static struct rte_mempool *pool;
 
 void
 lb_stats_snapshot(struct lb_stats_snapshot *s)
@@ -50,6 +51,7 @@ lb_stats_snapshot(struct lb_stats_snapshot *s)
 	s->drop = total_drops(&c);
 	s->punt = c.punted;
 	s->gen = c.generated;
+	s->mbufs_in_use = pool ? rte_mempool_in_use_count(pool) : 0;
 	memcpy(s->drops, c.drops, sizeof(s->drops));
 	pthread_mutex_lock(&rates_lock);
 	s->rx_pps = rate_rx;
@@ -66,6 +68,7 @@ lb_stats_create(const struct lb_app *app)
 	if (!s)
 		return NULL;
 	s->app = app;
+	pool = app->pool;
 	if (!rte_graph_has_stats_feature())
 		return s;
 	for (unsigned w = 0; w < app->cfg.nb_workers; w++) {

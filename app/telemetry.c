@@ -317,6 +317,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "drop", s.drop);
 	rte_tel_data_add_dict_u64(d, "punt", s.punt);
 	rte_tel_data_add_dict_u64(d, "gen", s.gen);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", s.mbufs_in_use);
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++) {
 		char key[64];
 		snprintf(key, sizeof(key), "drop_%s", lb_drop_reason_names[r]);

@@ -101,6 +101,7 @@ wait "$pid"
 rc=$?
 pid=
 expect "[ $rc -eq 0 ]" "clean exit after the churn"
+expect "grep -qx '\[MBUF\] in_use=0' '$tmp/log'" "every mbuf back in the pool after the churn"
 set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\)/\1 \2 \3/p' "$tmp/log")
 expect "[ \$(( $2 + $3 )) -eq $1 ] && [ $1 -gt 0 ]" "RX = TX + DROP after the churn ($1 = $2 + $3)"
 echo "control: $pass passed, $fail failed"

@@ -35,6 +35,7 @@ pid=
 
 expect "[ $rc -eq 0 ]" "SIGTERM: clean exit 0 (got $rc)"
 expect "grep -q '^\[TOTAL\] RX=[1-9]' '$tmp/log'" "SIGTERM: totals printed"
+expect "grep -qx '\[MBUF\] in_use=0' '$tmp/log'" "every mbuf back in the pool at exit"
 last=$(grep '^\[STATS\]' "$tmp/log" | tail -n 1)
 echo "  $last"
 expect "echo '$last' | grep -Eq 'RX_PPS=[1-9][0-9]* TX_PPS=[1-9][0-9]* DROP=[1-9]'" \

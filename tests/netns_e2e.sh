@@ -171,6 +171,7 @@ kill -TERM $lb_pid
 wait $lb_pid
 rc=$?
 expect "[ $rc -eq 0 ]" "lb-graph stopped cleanly"
+expect "grep -qx '\[MBUF\] in_use=0' '$tmp/lb.log'" "every mbuf back in the pool (ARP and ICMP included)"
 set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\)/\1 \2 \3 \4 \5/p' "$tmp/lb.log")
 expect "[ \$(( $1 + $5 )) -eq \$(( $2 + $3 + $4 )) ]" "RX + GEN = TX + DROP + PUNT ($1 + $5 = $2 + $3 + $4)"
 echo "netns e2e: $pass passed, $fail failed"

@@ -61,6 +61,7 @@ INI
 "$gen" -c "$tmp/one.ini" -o "$tmp/in.pcap" --flows 600 --packets-per-flow 3 --bad --expect "$tmp/expect.txt"
 run_lb "$tmp/one.ini" "$tmp/one.log"
 expect '[ $? -eq 0 ]' "one worker: lb-graph exits 0"
+expect "grep -qx '\[MBUF\] in_use=0' '$tmp/one.log'" "one worker: every mbuf back in the pool"
 if "$check" -c "$tmp/one.ini" -i "$tmp/in.pcap" -o "$tmp/out.pcap" -e "$tmp/expect.txt" -l "$tmp/one.log"; then
 	ok "one worker: output byte-exact, totals by reason"
 else
@@ -90,6 +91,7 @@ $(vips)
 INI
 run_lb "$tmp/two.ini" "$tmp/two.log"
 expect '[ $? -eq 0 ]' "two workers: lb-graph exits 0"
+expect "grep -qx '\[MBUF\] in_use=0' '$tmp/two.log'" "two workers: every mbuf back in the pool"
 for w in worker_1 worker_2; do
 	expect "grep -q '^\[GRAPH\] $w\$' '$tmp/two.log'" "two workers: $w in the graph statistics"
 	rx=$(sed -n "s/^\[WORKER\] $w RX=\([0-9]*\).*/\1/p" "$tmp/two.log")

@@ -3,9 +3,14 @@
 # build folder given (the plain build, then the AddressSanitizer +
 # UndefinedBehaviorSanitizer one), then one closing line "N passed, N failed"
 # summed over all suites.
-# Usage: tests/run-all.sh BUILD_DIR [BUILD_DIR...]
+# Usage: tests/run-all.sh [--fuzz FUZZ_BUILD SECONDS] BUILD_DIR [BUILD_DIR...]
 set -u
 cd "$(dirname "$0")/.."
+fuzz_build= fuzz_seconds=
+if [ "${1:-}" = --fuzz ]; then
+	fuzz_build=$2 fuzz_seconds=$3
+	shift 3
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 total_pass=0 total_fail=0 broken=0
@@ -40,6 +45,10 @@ for build in "${@:-build}"; do
 	suite "integration (net_pcap) [$build]" timeout -k 10 600 bash tests/pcap_golden.sh "$build"
 	suite "real traffic (netns, af_packet) [$build]" timeout -k 10 300 bash tests/netns_e2e.sh "$build"
 done
+
+if [ -n "$fuzz_build" ]; then
+	suite "fuzz (libFuzzer, ASan+UBSan) [$fuzz_build]" bash tests/fuzz.sh "$fuzz_build" "$fuzz_seconds"
+fi
 
 total_fail=$((total_fail + broken))
 echo

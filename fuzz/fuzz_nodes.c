@@ -1,0 +1,145 @@
+/* libFuzzer target: one input = one frame through the whole node chain
+ * (test_src -> lb_classify -> lb_hash/lb_reverse/lb_icmp/lb_punt ->
+ * lb_rewrite -> test_sink, or a drop node), as one mbuf or a chain of two.
+ *
+ * Input: byte 0 = flags (bit 0: split into two segments at byte 1's offset,
+ * bit 1: global drop switch on), then the frame. The bytes before and after
+ * the frame in each segment are poisoned for AddressSanitizer, so reading a
+ * byte outside the frame is a crash even inside the mbuf's buffer. Frames
+ * start 8-byte aligned, as a PMD would put them. After
+ * each input every counter must add up and every mbuf be back in the pool. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_mbuf.h>
+
+#include "control/lb_arp.h"
+#include "control/lb_control.h"
+#include "unit/harness.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#endif
+#endif
+#ifndef POISON
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static const char fuzz_ini[] =
+	"[lb]\nhash_seed = 0x5eed\n"
+	"[port.0]\ndev = net_null0\naddr = 10.20.0.1/24\ngateway = 10.20.0.254\n[worker.1]\nrx = 0:0\n"
+	"[vip.web]\naddr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\n"
+	"backend = 10.20.0.11:8080\nbackend = 10.20.0.12:8080 02:00:00:00:00:12 weight=3\n"
+	"[vip.dns]\naddr = 198.51.100.20\nport = 53\nproto = udp\nout_port = 0\nhash = modulo\n"
+	"backend = 10.20.0.13:5353 02:00:00:00:00:13\n"
+	"[vip.empty]\naddr = 198.51.100.30\nport = 443\nproto = tcp\nout_port = 0\n";
+
+static struct lb_config cfg;
+static unsigned in_use_start;
+
+static void
+learn(const char *sip, uint8_t last)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 42);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	const struct rte_ether_addr mac = {{0x02, 0xaa, 0, 0, 0, last}};
+
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_sha = mac;
+	inet_pton(AF_INET, sip, &arp->arp_data.arp_sip);
+	inet_pton(AF_INET, "10.20.0.1", &arp->arp_data.arp_tip);
+	m->port = 0;
+	lb_arp_input(m, 1);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	if (harness_init() < 0 || harness_load(fuzz_ini, &cfg) < 0 ||
+	    lb_arp_init(&cfg, harness_ports, harness_pool, NULL) < 0) {
+		fprintf(stderr, "lb-fuzz: set-up failed\n");
+		exit(1);
+	}
+	lb_control_init(&cfg, harness_ports, NULL);
+	/* a resolved backend, the gateway and a client: every path can forward */
+	learn("10.20.0.11", 0x11);
+	learn("10.20.0.254", 0xfe);
+	learn("10.20.0.99", 0x99);
+	in_use_start = rte_mempool_in_use_count(harness_pool);
+	return 0;
+}
+
+static struct rte_mbuf *
+segment(const uint8_t *data, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
+	if (!m)
+		abort();
+	/* As close to the buffer's end as an 8-byte aligned start allows (PMDs
+	 * align frames too); every byte before and after the frame poisoned. */
+	m->data_off = (m->buf_len - len) & ~7u;
+	m->data_len = m->pkt_len = len;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), data, len);
+	POISON(m->buf_addr, m->data_off);
+	POISON((uint8_t *)m->buf_addr + m->data_off + len, m->buf_len - m->data_off - len);
+	return m;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct rte_mbuf *out[4];
+	struct lb_worker_counters before, after;
+	struct rte_mbuf *segs[2] = {NULL, NULL}, *m;
+
+	if (size < 2 || size > 9001)
+		return 0;
+	const uint8_t flags = data[0];
+	data++, size--;
+	__atomic_store_n(&lb_drop_all, (flags & 2) != 0, __ATOMIC_RELEASE);
+	if ((flags & 1) && size > 1) {
+		size_t split = 1 + data[0] % (size - 1);
+		segs[0] = segment(data, split);
+		segs[1] = segment(data + split, size - split);
+		rte_pktmbuf_chain(segs[0], segs[1]);
+	} else {
+		segs[0] = segment(data, size);
+	}
+	m = segs[0];
+
+	before = lb_counters[0]; /* the test graph is graph 0 */
+	unsigned n = harness_run(&m, 1, out);
+	after = lb_counters[0];
+	for (unsigned i = 0; i < 2; i++)
+		if (segs[i])
+			UNPOISON(segs[i]->buf_addr, segs[i]->buf_len);
+
+	uint64_t drops = 0;
+	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
+		drops += after.drops[r] - before.drops[r];
+	if (after.rx - before.rx != 1 || n != after.forwarded - before.forwarded ||
+	    n + drops + (after.punted - before.punted) != 1) {
+		fprintf(stderr, "lb-fuzz: the frame did not end exactly once\n");
+		abort();
+	}
+	harness_free_out(out, n);
+	if (rte_mempool_in_use_count(harness_pool) != in_use_start) {
+		fprintf(stderr, "lb-fuzz: mbuf leaked\n");
+		abort();
+	}
+	return 0;
+}
