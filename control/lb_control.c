@@ -103,6 +103,34 @@ publish_vip(struct lb_cfg_vip *v, const struct lb_cfg_vip *saved, struct lb_cfg_
 
 static struct lb_cfg_backend saved_backends[LB_MAX_BACKENDS];
 
+/* The VIP and the index of its backend "IP:PORT", or -1 with the reason. */
+static int
+locate_backend(const char *vip, const char *addr_port, struct lb_cfg_vip **v, char *err,
+	       size_t err_size)
+{
+	rte_be32_t addr;
+	uint16_t port;
+	const char *why;
+	int b;
+
+	if (!(*v = find_vip(vip)))
+		return refuse(err, err_size, "no VIP named '%s'", vip);
+	if (lb_parse_addr_port(addr_port, &addr, &port, &why) < 0)
+		return refuse(err, err_size, "backend: %s", why);
+	if ((b = find_backend(*v, addr, port)) < 0)
+		return refuse(err, err_size, "vip.%s has no such backend", vip);
+	return b;
+}
+
+/* Keep a copy of v to restore if its tables cannot be built. */
+static struct lb_cfg_vip
+save_vip(const struct lb_cfg_vip *v)
+{
+	memcpy(saved_backends, v->backends, v->nb_backends * sizeof(*v->backends));
+	return *v;
+}
+
+
 int
 lb_control_backend_add(const char *vip, const char *spec, char *err, size_t err_size)
 {
@@ -128,8 +156,7 @@ lb_control_backend_add(const char *vip, const char *spec, char *err, size_t err_
 		if (slot < 0) {
 			rc = refuse(err, err_size, "%s", "no free backend counter slot");
 		} else {
-			struct lb_cfg_vip saved = *v;
-			memcpy(saved_backends, v->backends, v->nb_backends * sizeof(be));
+			struct lb_cfg_vip saved = save_vip(v);
 			be.slot = (uint16_t)slot;
 			/* a reused slot starts from zero: no worker writes it now */
 			for (unsigned w = 0; w < LB_MAX_WORKERS; w++)
@@ -145,22 +172,15 @@ lb_control_backend_add(const char *vip, const char *spec, char *err, size_t err_
 int
 lb_control_backend_del(const char *vip, const char *addr_port, char *err, size_t err_size)
 {
-	rte_be32_t addr;
-	uint16_t port;
-	const char *why;
-	int rc = -1, b;
+	struct lb_cfg_vip *v;
+	int rc;
 
 	pthread_mutex_lock(&lock);
-	struct lb_cfg_vip *v = find_vip(vip);
-	if (!v) {
-		rc = refuse(err, err_size, "no VIP named '%s'", vip);
-	} else if (lb_parse_addr_port(addr_port, &addr, &port, &why) < 0) {
-		rc = refuse(err, err_size, "backend: %s", why);
-	} else if ((b = find_backend(v, addr, port)) < 0) {
-		rc = refuse(err, err_size, "vip.%s has no such backend", vip);
+	int b = locate_backend(vip, addr_port, &v, err, err_size);
+	if (b < 0) {
+		rc = -1;
 	} else {
-		struct lb_cfg_vip saved = *v;
-		memcpy(saved_backends, v->backends, v->nb_backends * sizeof(*v->backends));
+		struct lb_cfg_vip saved = save_vip(v);
 		memmove(&v->backends[b], &v->backends[b + 1], (v->nb_backends - b - 1) * sizeof(*v->backends));
 		v->nb_backends--;
 		rc = publish_vip(v, &saved, saved_backends, err, err_size);
@@ -173,25 +193,16 @@ int
 lb_control_backend_weight(const char *vip, const char *addr_port, const char *weight, char *err,
 			  size_t err_size)
 {
-	rte_be32_t addr;
-	uint16_t port;
+	struct lb_cfg_vip *v;
 	uint32_t w;
-	const char *why;
-	int rc = -1, b;
+	int rc = -1;
 
 	pthread_mutex_lock(&lock);
-	struct lb_cfg_vip *v = find_vip(vip);
-	if (!v) {
-		rc = refuse(err, err_size, "no VIP named '%s'", vip);
-	} else if (lb_parse_addr_port(addr_port, &addr, &port, &why) < 0) {
-		rc = refuse(err, err_size, "backend: %s", why);
-	} else if ((b = find_backend(v, addr, port)) < 0) {
-		rc = refuse(err, err_size, "vip.%s has no such backend", vip);
-	} else if (lb_parse_u32(weight, 0, LB_MAX_WEIGHT, &w) < 0) {
-		rc = refuse(err, err_size, "weight must be 0..%s", "1000");
-	} else {
-		struct lb_cfg_vip saved = *v;
-		memcpy(saved_backends, v->backends, v->nb_backends * sizeof(*v->backends));
+	int b = locate_backend(vip, addr_port, &v, err, err_size);
+	if (b >= 0 && lb_parse_u32(weight, 0, LB_MAX_WEIGHT, &w) < 0) {
+		refuse(err, err_size, "weight must be 0..%s", "1000");
+	} else if (b >= 0) {
+		struct lb_cfg_vip saved = save_vip(v);
 		v->backends[b].weight = w;
 		rc = publish_vip(v, &saved, saved_backends, err, err_size);
 	}
@@ -230,8 +241,7 @@ lb_control_neigh_changed(rte_be32_t addr)
 			uses = !v->backends[b].has_mac && lb_backend_next_hop(running, v, &v->backends[b]) == addr;
 		if (uses) {
 			/* nothing changes in the config: on failure the old table stays */
-			struct lb_cfg_vip saved = *v;
-			memcpy(saved_backends, v->backends, v->nb_backends * sizeof(*v->backends));
+			struct lb_cfg_vip saved = save_vip(v);
 			publish_vip(v, &saved, saved_backends, err, sizeof(err));
 		}
 	}

@@ -47,22 +47,8 @@ static unsigned in_use_start;
 static void
 learn(const char *sip, uint8_t last)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 42);
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
 	const struct rte_ether_addr mac = {{0x02, 0xaa, 0, 0, 0, last}};
-
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = 6;
-	arp->arp_plen = 4;
-	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
-	arp->arp_data.arp_sha = mac;
-	inet_pton(AF_INET, sip, &arp->arp_data.arp_sip);
-	inet_pton(AF_INET, "10.20.0.1", &arp->arp_data.arp_tip);
-	m->port = 0;
-	lb_arp_input(m, 1);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &mac, sip, "10.20.0.1"), 1);
 }
 
 int

@@ -6,12 +6,9 @@
  * table that ARP fills (no MAC yet: dropped as no_neighbor, and the control
  * plane is asked to resolve it). */
 #include <rte_hash.h>
-#include <rte_ip.h>
 #include <rte_ring.h>
-#include <rte_tcp.h>
-#include <rte_udp.h>
 
-#include "nodes/lb_cksum.h"
+#include "nodes/lb_nat.h"
 #include "nodes/lb_node_util.h"
 
 /* The port and next hop towards dst, or NULL. */
@@ -44,7 +41,7 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	const struct lb_vip *vip = meta->vip;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	rte_be32_t next_hop;
 	void *data;
 
@@ -58,34 +55,7 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	}
 	const struct lb_neigh *nh = data;
 
-	const rte_be32_t old_src = ip->src_addr;
-	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
-	const uint16_t old_ttl_word = *ttl_word;
-	ip->time_to_live--;
-	ip->src_addr = vip->addr;
-	uint32_t sum = lb_cksum_begin(ip->hdr_checksum);
-	sum = lb_cksum_delta32(sum, old_src, vip->addr);
-	sum = lb_cksum_delta16(sum, old_ttl_word, *ttl_word);
-	ip->hdr_checksum = lb_cksum_end(sum);
-
-	if (ip->next_proto_id == IPPROTO_TCP) {
-		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(p + meta->l4_off);
-		sum = lb_cksum_begin(tcp->cksum);
-		sum = lb_cksum_delta32(sum, old_src, vip->addr);
-		sum = lb_cksum_delta16(sum, tcp->src_port, vip->port);
-		tcp->cksum = lb_cksum_end(sum);
-		tcp->src_port = vip->port;
-	} else {
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
-		if (udp->dgram_cksum != 0) {
-			sum = lb_cksum_begin(udp->dgram_cksum);
-			sum = lb_cksum_delta32(sum, old_src, vip->addr);
-			sum = lb_cksum_delta16(sum, udp->src_port, vip->port);
-			const uint16_t ck = lb_cksum_end(sum);
-			udp->dgram_cksum = ck == 0 ? 0xffff : ck;
-		}
-		udp->src_port = vip->port;
-	}
+	lb_nat_rewrite(m, meta, LB_NAT_SRC, vip->addr, vip->port);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
 	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 	return out->tx_edge;

@@ -4,11 +4,7 @@
  * output port's MAC to the backend's next hop (from the INI, or found by ARP:
  * until it is, the packet is dropped as no_neighbor). Out through
  * ethdev_tx-<port>: those edges are added at start-up (app/graph.c). */
-#include <rte_ip.h>
-#include <rte_tcp.h>
-#include <rte_udp.h>
-
-#include "nodes/lb_cksum.h"
+#include "nodes/lb_nat.h"
 #include "nodes/lb_node_util.h"
 
 static __rte_always_inline rte_edge_t
@@ -20,41 +16,9 @@ rewrite_one(struct rte_mbuf *m, void *unused)
 
 	if (unlikely(!be->resolved))
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR); /* ARP has not found its MAC yet */
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
-	const rte_be32_t old_dst = ip->dst_addr;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
-	/* IPv4 header: destination address, and TTL in the TTL/protocol word. */
-	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
-	const uint16_t old_ttl_word = *ttl_word;
-	ip->time_to_live--;
-	ip->dst_addr = be->addr;
-	uint32_t sum = lb_cksum_begin(ip->hdr_checksum);
-	sum = lb_cksum_delta32(sum, old_dst, be->addr);
-	sum = lb_cksum_delta16(sum, old_ttl_word, *ttl_word);
-	ip->hdr_checksum = lb_cksum_end(sum);
-
-	/* L4: the pseudo-header's destination address and the port. */
-	if (ip->next_proto_id == IPPROTO_TCP) {
-		struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(p + meta->l4_off);
-		sum = lb_cksum_begin(tcp->cksum);
-		sum = lb_cksum_delta32(sum, old_dst, be->addr);
-		sum = lb_cksum_delta16(sum, tcp->dst_port, be->port);
-		tcp->cksum = lb_cksum_end(sum);
-		tcp->dst_port = be->port;
-	} else {
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(p + meta->l4_off);
-		if (udp->dgram_cksum != 0) { /* 0 means "no checksum": keep it so */
-			sum = lb_cksum_begin(udp->dgram_cksum);
-			sum = lb_cksum_delta32(sum, old_dst, be->addr);
-			sum = lb_cksum_delta16(sum, udp->dst_port, be->port);
-			const uint16_t ck = lb_cksum_end(sum);
-			udp->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768 */
-		}
-		udp->dst_port = be->port;
-	}
-
+	lb_nat_rewrite(m, meta, LB_NAT_DST, be->addr, be->port);
 	rte_ether_addr_copy(&vip->src_mac, &eth->src_addr);
 	rte_ether_addr_copy(&be->mac, &eth->dst_addr);
 	return vip->tx_edge;

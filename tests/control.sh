@@ -6,6 +6,7 @@
 # the process staying up and RX = TX + DROP at the end.
 # Usage: tests/control.sh BUILD_DIR   (from the project root)
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 tmp=$(mktemp -d /tmp/lb-control.XXXXXX)
 prefix=lb-control-$$
@@ -15,18 +16,12 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0
-expect() { if eval "$1"; then pass=$((pass + 1)); echo "ok: $2"; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
 
-sed -e "s#--file-prefix=lb-graph#--file-prefix=$prefix#" -e "s#build/conf/#$build/conf/#" \
-	-e 's/^stats_interval = 1$/stats_interval = 1/' conf/lb.ini >"$tmp/lb.ini"
+default_conf "$build" "$prefix" "$tmp/lb.ini"
 "$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/log" 2>&1 &
 pid=$!
 ctl() { timeout 20 "$build/app/lb-ctl" -c "$tmp/lb.ini" "$@"; }
-for _ in $(seq 100); do # up to 10 s for the socket
-	ctl vips >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_ctl "$build" "$tmp/lb.ini"
 
 # ---- good commands, and their effect ----
 expect "ctl vips | grep -qx 'web: 198.51.100.10:80/tcp'" "vips lists the VIPs"
@@ -102,7 +97,7 @@ rc=$?
 pid=
 expect "[ $rc -eq 0 ]" "clean exit after the churn"
 expect "grep -qx '\[MBUF\] in_use=0' '$tmp/log'" "every mbuf back in the pool after the churn"
-set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\)/\1 \2 \3/p' "$tmp/log")
+set -- $(totals "$tmp/log")
 expect "[ \$(( $2 + $3 )) -eq $1 ] && [ $1 -gt 0 ]" "RX = TX + DROP after the churn ($1 = $2 + $3)"
 echo "control: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -4,6 +4,7 @@
 # SIGTERM stops cleanly with totals and exit code 0.
 # Usage: tests/default_conf.sh BUILD_DIR   (from the project root)
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 tmp=$(mktemp -d /tmp/lb-default.XXXXXX)
 pid=
@@ -12,13 +13,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0
-expect() { if eval "$1"; then pass=$((pass + 1)); echo "ok: $2"; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
 
 # Same file; only the file prefix (so it never meets another run) and the
 # build folder change.
-sed -e "s#--file-prefix=lb-graph#--file-prefix=lb-default-$$#" -e "s#build/conf/#$build/conf/#" \
-	conf/lb.ini >"$tmp/lb.ini"
+default_conf "$build" lb-default-$$ "$tmp/lb.ini"
 "$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do # up to 10 s for three [STATS] lines
@@ -51,8 +49,7 @@ while read -r line; do
 			"backend share $share% of $n backends is balanced"
 	done
 done < <(grep '^\[VIP\]' "$tmp/log" | tail -n 2)
-rx=$(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\)/\1 \2 \3/p' "$tmp/log")
-set -- $rx
+set -- $(totals "$tmp/log")
 expect "[ \$(( $2 + $3 )) -eq $1 ]" "RX = TX + DROP ($1 = $2 + $3)"
 echo "default conf: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,6 +8,7 @@
 #   tests/netns_e2e.sh BUILD_DIR          run the checks
 #   tests/netns_e2e.sh BUILD_DIR --demo   set it up and wait: try curl yourself
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 demo=${2:-}
 conf=conf/examples/netns.ini
@@ -77,11 +78,7 @@ setup() {
 	ip netns exec $NS_LB "$build/app/lb-graph" -c $conf >"$tmp/lb.log" 2>&1 &
 	lb_pid=$!
 	pids+=($lb_pid)
-	for _ in $(seq 100); do # up to 10 s for lb-graph's control socket
-		"$build/app/lb-ctl" -c $conf vips >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_ctl "$build" $conf
 }
 
 ctl() { timeout 20 "$build/app/lb-ctl" -c $conf "$@"; }
@@ -172,7 +169,7 @@ wait $lb_pid
 rc=$?
 expect "[ $rc -eq 0 ]" "lb-graph stopped cleanly"
 expect "grep -qx '\[MBUF\] in_use=0' '$tmp/lb.log'" "every mbuf back in the pool (ARP and ICMP included)"
-set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\)/\1 \2 \3 \4 \5/p' "$tmp/lb.log")
+set -- $(totals "$tmp/lb.log")
 expect "[ \$(( $1 + $5 )) -eq \$(( $2 + $3 + $4 )) ]" "RX + GEN = TX + DROP + PUNT ($1 + $5 = $2 + $3 + $4)"
 echo "netns e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

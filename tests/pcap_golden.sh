@@ -8,17 +8,15 @@
 #  4. a bad INI: exit code 2, file:line: key: reason, no port touched.
 # Usage: tests/pcap_golden.sh BUILD_DIR
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 lb=$build/app/lb-graph
 gen=$build/tools/lb-pcapgen
 check=$build/tests/golden-check
 tmp=$(mktemp -d /tmp/lb-golden.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
 ok() { pass=$((pass + 1)); echo "ok: $*"; }
 ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { if eval "$1"; then ok "$2"; else ko "$2"; fi; }
 
 vips() {
 	cat <<'INI'

@@ -5,20 +5,18 @@
 # mbufs in use, resident memory. Not in CI: `make soak SOAK_SECONDS=600`.
 # Usage: tests/soak.sh BUILD_DIR SECONDS   (from the project root)
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 seconds=${2:-600}
 tmp=$(mktemp -d /tmp/lb-soak.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-expect() { if eval "$1"; then pass=$((pass + 1)); echo "ok: $2"; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
 
-sed -e "s#--file-prefix=lb-graph#--file-prefix=lb-soak-$$#" -e "s#build/conf/#$build/conf/#" \
-	-e 's/^stats_interval = 1$/stats_interval = 10/' conf/lb.ini >"$tmp/lb.ini"
+default_conf "$build" lb-soak-$$ "$tmp/lb.ini"
 "$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/log" 2>&1 &
 pid=$!
 ctl() { timeout 20 "$build/app/lb-ctl" -c "$tmp/lb.ini" "$@"; }
-for _ in $(seq 100); do ctl vips >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ctl "$build" "$tmp/lb.ini"
 sleep 2
 rss() { awk '/^VmRSS/ { print $2 }' /proc/$pid/status; }
 snapshot() { ctl stats | tr '\n' ' '; }
@@ -47,7 +45,7 @@ pid=
 grep -E '^\[(TOTAL|DROP|MBUF)\]' "$tmp/log"
 expect "[ $alive -eq 1 ] && [ $rc -eq 0 ]" "lb-graph up for ${seconds} s of churn ($changes changes), clean exit"
 expect "[ $refused -eq 0 ]" "no change refused ($refused)"
-set -- $(sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\).*/\1 \2 \3/p' "$tmp/log")
+set -- $(totals "$tmp/log")
 expect "[ \$(( $2 + $3 )) -eq $1 ]" "RX = TX + DROP ($1 = $2 + $3)"
 expect "grep -qx '\[MBUF\] in_use=0' '$tmp/log'" "every mbuf back in the pool"
 expect "[ $rss1 -le \$(( rss0 + rss0 / 10 + 1024 )) ]" "resident memory ${rss0} -> ${rss1} kB (within 10% + 1 MB)"

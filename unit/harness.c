@@ -3,6 +3,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
@@ -263,4 +266,26 @@ uint64_t
 harness_sink_total(void)
 {
 	return __atomic_load_n(&sink_total, __ATOMIC_RELAXED);
+}
+
+struct rte_mbuf *
+harness_arp(uint16_t op, const struct rte_ether_addr *sha, const char *sip, const char *tip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	memset(eth, 0xff, sizeof(*eth));
+	eth->src_addr = *sha;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = 6;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	arp->arp_data.arp_sha = *sha;
+	inet_pton(AF_INET, sip, &arp->arp_data.arp_sip);
+	memset(&arp->arp_data.arp_tha, 0, 6);
+	inet_pton(AF_INET, tip, &arp->arp_data.arp_tip);
+	m->port = 0;
+	return m;
 }

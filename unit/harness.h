@@ -44,6 +44,10 @@ uint64_t harness_worker_stop(void);
 uint64_t harness_sink_count(uint32_t addr_be);
 uint64_t harness_sink_total(void);
 
+/* An Ethernet/IPv4 ARP frame (op request or reply) received on port 0. */
+struct rte_mbuf *harness_arp(uint16_t op, const struct rte_ether_addr *sha, const char *sip,
+			     const char *tip);
+
 /* Write text to a temporary file; returns its path (static buffer). */
 const char *harness_tmpfile(const char *text, size_t len);
 

@@ -58,28 +58,6 @@ run_one(const uint8_t *frame, size_t len, int *reason)
 	return n;
 }
 
-static struct rte_mbuf *
-arp_frame(uint16_t op, const struct rte_ether_addr *sha, const char *sip, const char *tip)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-	memset(eth, 0xff, sizeof(*eth));
-	eth->src_addr = *sha;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-	arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	arp->arp_hlen = 6;
-	arp->arp_plen = 4;
-	arp->arp_opcode = rte_cpu_to_be_16(op);
-	arp->arp_data.arp_sha = *sha;
-	inet_pton(AF_INET, sip, &arp->arp_data.arp_sip);
-	memset(&arp->arp_data.arp_tha, 0, 6);
-	inet_pton(AF_INET, tip, &arp->arp_data.arp_tip);
-	m->port = 0;
-	return m;
-}
-
 static unsigned
 neighbours(void)
 {
@@ -100,16 +78,16 @@ test_backend_resolved_by_arp(void)
 	CU_ASSERT_EQUAL(run_one(frame, len, &reason), 0);
 	CU_ASSERT_EQUAL(reason, LB_DROP_NO_NEIGHBOR);
 	/* an unsolicited reply for an unknown sender is not learnt (bounded table) */
-	lb_arp_input(arp_frame(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.77"), 1);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.77"), 1);
 	CU_ASSERT_EQUAL(neighbours(), 0);
 	/* a reply to us is: the VIP's table is rebuilt with the MAC */
-	lb_arp_input(arp_frame(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.1"), 2);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.1"), 2);
 	CU_ASSERT_EQUAL(neighbours(), 1);
 	CU_ASSERT_EQUAL_FATAL(run_one(frame, len, &reason), 1);
 	CU_ASSERT(memcmp(rte_pktmbuf_mtod(out[0], uint8_t *), be_mac.addr_bytes, 6) == 0);
 	rte_pktmbuf_free(out[0]);
 	/* an off-link sender is ignored */
-	lb_arp_input(arp_frame(RTE_ARP_OP_REQUEST, &client_mac, "10.99.0.1", "10.20.0.1"), 3);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REQUEST, &client_mac, "10.99.0.1", "10.20.0.1"), 3);
 	CU_ASSERT_EQUAL(neighbours(), 1);
 }
 
@@ -131,7 +109,7 @@ test_return_path(void)
 	/* the client asks for our address: learnt, and answered */
 	struct lb_arp_stats st0, st1;
 	lb_arp_stats_get(&st0);
-	lb_arp_input(arp_frame(RTE_ARP_OP_REQUEST, &client_mac, "10.20.0.99", "10.20.0.1"), 4);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REQUEST, &client_mac, "10.20.0.99", "10.20.0.1"), 4);
 	lb_arp_stats_get(&st1);
 	CU_ASSERT_EQUAL(st1.replies_out, st0.replies_out + 1);
 	CU_ASSERT_EQUAL_FATAL(run_one(frame, len, &reason), 1);
@@ -209,7 +187,7 @@ test_icmp_echo(void)
 static void
 test_arp_punted(void)
 {
-	struct rte_mbuf *m = arp_frame(RTE_ARP_OP_REQUEST, &client_mac, "10.20.0.99", "10.20.0.1");
+	struct rte_mbuf *m = harness_arp(RTE_ARP_OP_REQUEST, &client_mac, "10.20.0.99", "10.20.0.1");
 	struct lb_worker_counters before, after;
 	lb_counters_sum(&before);
 	CU_ASSERT_EQUAL(harness_run(&m, 1, out), 0);
