@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# make bench: side-by-side forwarding rates on the same traffic source and
+# the same core, all in one run. Each contender is a memif server whose one
+# forwarding lcore runs on CPU 1; lb-gen (memif client, CPU 0) offers FLOWS
+# flows at full speed for SECONDS and counts what comes back. RUNS runs per
+# contender, medians and min-max; lb-graph's cycles per packet per node come
+# from its rte_graph statistics. Results go to results/bench-<time>/
+# (results.md, runs.csv, mpps.png).
+# Usage: bench/run.sh BUILD_DIR [RUNS] [SECONDS] [FLOWS]   (from the project root)
+set -u
+build=${1:-build}
+runs=${2:-5}
+seconds=${3:-5}
+flows=${4:-1024}
+out=results/bench-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+tmp=$(mktemp -d /tmp/lb-bench.XXXXXX)
+server=
+trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+sock=$tmp/memif.sock
+eal_common="--no-huge -m 512 --no-pci --log-level=*:warning"
+
+lb_conf() { # HASH OUT: conf/examples/memif.ini with graph statistics on
+	sed -e "s#/run/lb-memif.sock#$sock#" -e "s#--file-prefix=lb-memif#--file-prefix=bench-lb-$$#" \
+		-e 's/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on/' \
+		-e "s/^out_port = 0$/out_port = 0\nhash = $1/" conf/examples/memif.ini >"$2"
+}
+
+start_server() { # NAME
+	case $1 in
+	testpmd-*)
+		dpdk-testpmd -l 0,1 --main-lcore 0 $eal_common --file-prefix=bench-tp-$$ \
+			--vdev=net_memif0,role=server,socket="$sock" -- \
+			--forward-mode="${1#testpmd-}" --nb-cores=1 --total-num-mbufs=16384 --auto-start --stats-period 1 \
+			>"$tmp/server.log" 2>&1 &
+		;;
+	lb-graph-*)
+		lb_conf "${1#lb-graph-}" "$tmp/lb.ini"
+		"$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/server.log" 2>&1 &
+		;;
+	esac
+	server=$!
+	# memif sockets are abstract by default: wait for the server to say it runs
+	for _ in $(seq 100); do
+		grep -qE 'Port statistics|Ctrl-C to stop' "$tmp/server.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_server() {
+	kill -INT "$server" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
+	server=
+}
+
+contenders="testpmd-io testpmd-macswap testpmd-5tswap lb-graph-modulo lb-graph-maglev"
+echo "contender,run,rx_mpps,tx_mpps" >"$out/runs.csv"
+for c in $contenders; do
+	for r in $(seq "$runs"); do
+		if ! start_server "$c"; then
+			echo "$c: server did not start"; cat "$tmp/server.log"; exit 1
+		fi
+		sleep 1
+		timeout -k 5 $((seconds + 30)) "$build/tools/lb-gen" -l 0 $eal_common --file-prefix=bench-gen-$$ \
+			--vdev=net_memif0,role=client,socket="$sock" -- -c conf/examples/memif.ini \
+			--flows "$flows" -d "$seconds" >"$tmp/gen.log" 2>&1
+		stop_server
+		line=$(grep '^\[GEN\] TX=' "$tmp/gen.log")
+		rx=$(echo "$line" | sed -n 's/.*RX_MPPS=\([0-9.]*\).*/\1/p')
+		tx=$(echo "$line" | sed -n 's/.*TX_MPPS=\([0-9.]*\).*/\1/p')
+		echo "$c,$r,${rx:-0},${tx:-0}" >>"$out/runs.csv"
+		echo "$c run $r: forwarded ${rx:-0} Mpps (offered ${tx:-0})"
+		if [ "$c" = lb-graph-maglev ] && [ "$r" = "$runs" ]; then
+			cp "$tmp/server.log" "$out/lb-graph-maglev.log"
+		fi
+	done
+done
+
+# Medians, min-max, ratio to testpmd 5tswap; cycles per packet per node.
+awk -F, -v runs="$runs" -v seconds="$seconds" -v flows="$flows" '
+	NR > 1 { v[$1] = v[$1] " " $3; order[$1] = order[$1] ? order[$1] : ++n; name[n] = $1 }
+	function median(s,   a, k, i, j, t) {
+		k = split(s, a, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		lo = a[1]; hi = a[k]
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	END {
+		ref = median(v["testpmd-5tswap"])
+		printf "| contender | median Mpps | min-max | vs testpmd 5tswap |\n|---|---|---|---|\n"
+		for (i = 1; i <= n; i++) {
+			m = median(v[name[i]])
+			printf "| %s | %.3f | %.3f-%.3f | %.2f |\n", name[i], m, lo, hi, m / ref
+			printf "%s %.3f %.3f %.3f\n", name[i], m, lo, hi > "'"$out"'/medians.dat"
+		}
+		printf "\n%d runs of %d s each, %d flows, 60-byte frames, one forwarding core each.\n", runs, seconds, flows
+	}' "$out/runs.csv" >"$out/results.md"
+
+{
+	echo
+	echo "lb-graph (maglev) cycles per packet per node, from its last run's rte_graph statistics:"
+	echo
+	echo "| node | objs | cycles/packet |"
+	echo "|---|---|---|"
+	awk -F'|' '/^\|lb_|^\|ethdev_/ { gsub(/ /, "", $2); objs = $4 + 0; cpc = $8 + 0; opc = $6 + 0;
+		if (opc > 0) printf "| %s | %d | %.1f |\n", $2, objs, cpc / opc }' "$out/lb-graph-maglev.log" | sort -u
+} >>"$out/results.md"
+
+if command -v gnuplot >/dev/null; then
+	gnuplot <<GP
+set terminal png size 900,500
+set output "$out/mpps.png"
+set title "Forwarded Mpps, median of $runs (bars: min-max), memif, one core"
+set style data histogram
+set style fill solid 0.6
+set boxwidth 0.6
+set yrange [0:*]
+set ylabel "Mpps"
+plot "$out/medians.dat" using 0:2:3:4:xtic(1) with boxerrorbars notitle
+GP
+fi
+cat "$out/results.md"
+echo "results in $out"
