@@ -226,7 +226,7 @@ fill_vip(const struct lb_config *cfg, void *arg)
 	rte_tel_data_add_dict_string(d, "proto", lb_proto_name(v->proto));
 	rte_tel_data_add_dict_u64(d, "out_port", v->out_port);
 	rte_tel_data_add_dict_string(d, "hash", v->hash == LB_HASH_MAGLEV ? "maglev" : "modulo");
-	rte_tel_data_add_dict_u64(d, "table_size", v->hash == LB_HASH_MAGLEV ? v->table_size : 0);
+	rte_tel_data_add_dict_u64(d, "table_size", v->table_size);
 	rte_tel_data_add_dict_u64(d, "pkts", pkts);
 	rte_tel_data_add_dict_u64(d, "nb_backends", v->nb_backends);
 	rte_tel_data_add_dict_u64(d, "first", q->first);

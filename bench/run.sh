@@ -56,7 +56,7 @@ stop_server() {
 	server=
 }
 
-contenders="testpmd-io testpmd-macswap testpmd-5tswap lb-graph-modulo lb-graph-maglev"
+contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap lb-graph-modulo lb-graph-maglev"}
 echo "contender,run,rx_mpps,tx_mpps" >"$out/runs.csv"
 for c in $contenders; do
 	for r in $(seq "$runs"); do
@@ -114,12 +114,12 @@ if command -v gnuplot >/dev/null; then
 set terminal png size 900,500
 set output "$out/mpps.png"
 set title "Forwarded Mpps, median of $runs (bars: min-max), memif, one core"
-set style data histogram
 set style fill solid 0.6
-set boxwidth 0.6
 set yrange [0:*]
+set offsets 0.6, 0.6, 0, 0
 set ylabel "Mpps"
-plot "$out/medians.dat" using 0:2:3:4:xtic(1) with boxerrorbars notitle
+set xtics rotate by -20
+plot "$out/medians.dat" using 0:2:3:4:(0.6):xtic(1) with boxerrorbars notitle
 GP
 fi
 cat "$out/results.md"

@@ -905,8 +905,7 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 		fprintf(f, "\n[vip.%s]\naddr = %s\nport = %u\nproto = %s\nout_port = %u\nhash = %s\n", v->name,
 			addr, v->port, lb_proto_name(v->proto), v->out_port,
 			v->hash == LB_HASH_MAGLEV ? "maglev" : "modulo");
-		if (v->hash == LB_HASH_MAGLEV)
-			fprintf(f, "table_size = %u\n", v->table_size);
+		fprintf(f, "table_size = %u\n", v->table_size);
 		for (uint32_t b = 0; b < v->nb_backends; b++) {
 			const struct lb_cfg_backend *be = &v->backends[b];
 			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));

@@ -24,18 +24,25 @@ lb_lookup_size(const struct lb_cfg_vip *v)
 
 	for (uint32_t i = 0; i < v->nb_backends; i++)
 		total += v->backends[i].weight;
-	if (total == 0)
-		return 0;
-	return v->hash == LB_HASH_MAGLEV ? v->table_size : total;
+	return total ? v->table_size : 0;
 }
 
+/* Slot s holds the (s mod W)-th of the backends each repeated `weight`
+ * times (W = the sum of weights): a modulo over a fine-grained slot, so a
+ * removal shifts nearly every slot, as plain modulo does. */
 static int
 fill_modulo(uint16_t *entry, const struct lb_cfg_vip *v)
 {
-	uint32_t e = 0;
-	for (uint32_t i = 0; i < v->nb_backends; i++)
-		for (uint32_t w = 0; w < v->backends[i].weight; w++)
-			entry[e++] = i;
+	uint32_t b = 0, w = 0;
+
+	for (uint32_t s = 0; s < v->table_size; s++) {
+		while (w >= v->backends[b].weight) { /* next backend with weight left */
+			b = b + 1 == v->nb_backends ? 0 : b + 1;
+			w = 0;
+		}
+		entry[s] = b;
+		w++;
+	}
 	return 0;
 }
 

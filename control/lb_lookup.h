@@ -1,7 +1,8 @@
 /* Backend lookup tables: what lb_hash reads as lut[hash % size].
  *  - maglev: Maglev consistent hashing (Eisenbud et al., NSDI 2016), with
  *    integer weights. Removing one of N backends moves about 1/N of flows.
- *  - modulo: each backend repeated `weight` times; removing one moves most.
+ *  - modulo: slot s holds backend number s mod W of the backends repeated
+ *    `weight` times (W = the sum of weights); removing one moves most flows.
  * Both are deterministic functions of the backends and the hash seed, so two
  * instances with the same configuration build identical tables. */
 #pragma once
@@ -10,8 +11,8 @@
 
 #include "control/lb_config.h"
 
-/* Entries the table of v needs: table_size for maglev, the sum of weights
- * for modulo; 0 when no backend has a weight (nothing to pick from). */
+/* Entries the table of v needs: table_size; 0 when no backend has a weight
+ * (nothing to pick from). */
 uint32_t lb_lookup_size(const struct lb_cfg_vip *v);
 
 /* Fill entry[0..lb_lookup_size(v)-1] with backend indexes. 0 or -1 (ENOMEM). */

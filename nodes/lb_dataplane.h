@@ -32,7 +32,7 @@ struct lb_backend {
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
 };
 
-/* Selection: backend = backends[entry[hash % size]]. Filled by Maglev or by
+/* Selection: backend = backends[entry[lb_lookup_slot(hash, size)]]. Filled by Maglev or by
  * weighted modulo (control/lb_lookup.c); the nodes do not care which. */
 struct lb_lookup {
 	uint32_t size;
@@ -183,9 +183,18 @@ extern struct lb_worker_counters lb_counters[LB_MAX_WORKERS];
 void lb_counters_sum(struct lb_worker_counters *total);
 void lb_counters_reset(void);
 
+/* The lookup entry of a 32-bit hash: hash * size / 2^32, which spreads a
+ * uniform hash as evenly as hash % size without a division (Lemire's
+ * "fastrange"). Everything that predicts lb-graph's choice uses this. */
+static inline uint32_t
+lb_lookup_slot(uint32_t hash, uint32_t size)
+{
+	return (uint32_t)(((uint64_t)hash * size) >> 32);
+}
+
 static inline const struct lb_backend *
 lb_vip_select(const struct lb_vip *vip, uint32_t hash)
 {
 	const struct lb_lookup *lu = vip->lookup;
-	return &vip->backends[lu->entry[hash % lu->size]];
+	return &vip->backends[lu->entry[lb_lookup_slot(hash, lu->size)]];
 }

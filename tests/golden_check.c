@@ -129,7 +129,7 @@ expected_output(const struct in_frame *in, unsigned vip, uint8_t *out, const str
 	pkt_parse(out, in->len, &pv);
 	old_l4_cksum = pv.l4_cksum;
 	uint32_t h = lb_flow_hash(pv.src, pv.dst, htons(pv.sport), htons(pv.dport), pv.proto, cfg.hash_seed);
-	*be = &v->backends[lut[vip][h % lut_size[vip]]];
+	*be = &v->backends[lut[vip][lb_lookup_slot(h, lut_size[vip])]];
 	memcpy(out, (*be)->mac.addr_bytes, 6);
 	memcpy(out + 6, port_mac[v->out_port].addr_bytes, 6);
 	memcpy(pv.ip + 16, &(*be)->addr, 4);

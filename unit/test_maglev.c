@@ -120,10 +120,10 @@ moved_fraction(enum lb_hash_kind kind)
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		uint32_t h = lb_flow_hash((uint32_t)x, 0x0a0b0c0d, (uint16_t)(x >> 32), 80, 6, 7);
 		const struct lb_cfg_backend *b1 = &(struct lb_cfg_backend){0};
-		uint16_t i1 = before[h % s1];
+		uint16_t i1 = before[lb_lookup_slot(h, s1)];
 		/* index before removal -> identity */
 		b1 = i1 == 4 ? &removed : &backends[i1 < 4 ? i1 : i1 - 1];
-		const struct lb_cfg_backend *b2 = &backends[after[h % s2]];
+		const struct lb_cfg_backend *b2 = &backends[after[lb_lookup_slot(h, s2)]];
 		moved += b1->addr != b2->addr;
 	}
 	free(before), free(after);

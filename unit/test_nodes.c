@@ -49,7 +49,7 @@ expected_backend(const struct pkt_view *in, unsigned vip)
 					cfg.hash_seed);
 	uint16_t *lut = lb_lookup_new(v, cfg.hash_seed, &size);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lut);
-	const struct lb_cfg_backend *be = &v->backends[lut[h % size]];
+	const struct lb_cfg_backend *be = &v->backends[lut[lb_lookup_slot(h, size)]];
 	free(lut);
 	return be;
 }
