@@ -2,10 +2,13 @@
 # make bench: side-by-side forwarding rates on the same traffic source and
 # the same core, all in one run. Each contender is a memif server whose one
 # forwarding lcore runs on CPU 1; lb-gen (memif client, CPU 0) offers FLOWS
-# flows at full speed for SECONDS and counts what comes back. RUNS runs per
-# contender, medians and min-max; lb-graph's cycles per packet per node come
-# from its rte_graph statistics. Results go to results/bench-<time>/
-# (results.md, runs.csv, mpps.png).
+# flows at full speed for SECONDS and counts what comes back. The VIPs sit
+# in 198.18.0.0/24, which l3fwd-graph's built-in routes send back out of
+# port 0, so every contender gets the same frames. RUNS runs per contender,
+# medians and min-max; cycles per packet per node come from lb-graph's and
+# l3fwd-graph's rte_graph statistics. l3fwd-graph is built, unchanged, from
+# the dpdk-doc example sources into a temporary folder. Results go to
+# results/bench-<time>/ (results.md, runs.csv, mpps.png).
 # Usage: bench/run.sh BUILD_DIR [RUNS] [SECONDS] [FLOWS]   (from the project root)
 set -u
 build=${1:-build}
@@ -20,11 +23,17 @@ trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 sock=$tmp/memif.sock
 eal_common="--no-huge -m 512 --no-pci --log-level=*:warning"
 
-lb_conf() { # HASH OUT: conf/examples/memif.ini with graph statistics on
+lb_conf() { # HASH OUT: conf/examples/memif.ini, VIPs in 198.18.0.0/24, graph statistics on
 	sed -e "s#/run/lb-memif.sock#$sock#" -e "s#--file-prefix=lb-memif#--file-prefix=bench-lb-$$#" \
 		-e 's/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on/' \
+		-e 's/^addr = 198.51.100./addr = 198.18.0./' \
 		-e "s/^out_port = 0$/out_port = 0\nhash = $1/" conf/examples/memif.ini >"$2"
 }
+lb_conf maglev "$tmp/gen.ini" # what lb-gen sends: the same VIPs for everyone
+
+l3fwd=$tmp/l3fwd-graph
+cp -r /usr/share/dpdk/examples/l3fwd-graph "$l3fwd" && make -s -C "$l3fwd" >"$tmp/l3fwd-build.log" 2>&1 ||
+	{ echo "cannot build l3fwd-graph:"; cat "$tmp/l3fwd-build.log"; exit 1; }
 
 start_server() { # NAME
 	case $1 in
@@ -38,11 +47,17 @@ start_server() { # NAME
 		lb_conf "${1#lb-graph-}" "$tmp/lb.ini"
 		"$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/server.log" 2>&1 &
 		;;
+	l3fwd-graph)
+		# one RX queue polled by lcore 1; it sets up a TX queue per lcore (2), which memif takes
+		"$l3fwd/build/l3fwd-graph" -l 0,1 $eal_common --file-prefix=bench-l3-$$ \
+			--vdev=net_memif0,role=server,socket="$sock" -- -p 0x1 --config="(0,0,1)" -P \
+			>"$tmp/server.log" 2>&1 &
+		;;
 	esac
 	server=$!
 	# memif sockets are abstract by default: wait for the server to say it runs
 	for _ in $(seq 100); do
-		grep -qE 'Port statistics|Ctrl-C to stop' "$tmp/server.log" && return 0
+		grep -qE 'Port statistics|Ctrl-C to stop|Checking link status' "$tmp/server.log" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -56,7 +71,7 @@ stop_server() {
 	server=
 }
 
-contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap lb-graph-modulo lb-graph-maglev"}
+contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap l3fwd-graph lb-graph-modulo lb-graph-maglev"}
 echo "contender,run,rx_mpps,tx_mpps" >"$out/runs.csv"
 for c in $contenders; do
 	for r in $(seq "$runs"); do
@@ -65,7 +80,7 @@ for c in $contenders; do
 		fi
 		sleep 1
 		timeout -k 5 $((seconds + 30)) "$build/tools/lb-gen" -l 0 $eal_common --file-prefix=bench-gen-$$ \
-			--vdev=net_memif0,role=client,socket="$sock" -- -c conf/examples/memif.ini \
+			--vdev=net_memif0,role=client,socket="$sock" -- -c "$tmp/gen.ini" \
 			--flows "$flows" -d "$seconds" >"$tmp/gen.log" 2>&1
 		stop_server
 		line=$(grep '^\[GEN\] TX=' "$tmp/gen.log")
@@ -73,8 +88,8 @@ for c in $contenders; do
 		tx=$(echo "$line" | sed -n 's/.*TX_MPPS=\([0-9.]*\).*/\1/p')
 		echo "$c,$r,${rx:-0},${tx:-0}" >>"$out/runs.csv"
 		echo "$c run $r: forwarded ${rx:-0} Mpps (offered ${tx:-0})"
-		if [ "$c" = lb-graph-maglev ] && [ "$r" = "$runs" ]; then
-			cp "$tmp/server.log" "$out/lb-graph-maglev.log"
+		if [ "$r" = "$runs" ] && [ "${c#testpmd}" = "$c" ]; then
+			cp "$tmp/server.log" "$out/$c.log"
 		fi
 	done
 done
@@ -93,21 +108,23 @@ awk -F, -v runs="$runs" -v seconds="$seconds" -v flows="$flows" '
 		printf "| contender | median Mpps | min-max | vs testpmd 5tswap |\n|---|---|---|---|\n"
 		for (i = 1; i <= n; i++) {
 			m = median(v[name[i]])
-			printf "| %s | %.3f | %.3f-%.3f | %.2f |\n", name[i], m, lo, hi, m / ref
+			printf "| %s | %.3f | %.3f-%.3f | %s |\n", name[i], m, lo, hi, ref ? sprintf("%.2f", m / ref) : "n/a"
 			printf "%s %.3f %.3f %.3f\n", name[i], m, lo, hi > "'"$out"'/medians.dat"
 		}
 		printf "\n%d runs of %d s each, %d flows, 60-byte frames, one forwarding core each.\n", runs, seconds, flows
 	}' "$out/runs.csv" >"$out/results.md"
 
-{
-	echo
-	echo "lb-graph (maglev) cycles per packet per node, from its last run's rte_graph statistics:"
-	echo
+node_cycles() { # LOG: the last statistics row of each node, as cycles per packet
+	awk -F'|' 'NF > 7 && $2 !~ /Node/ { gsub(/ /, "", $2); objs[$2] = $4 + 0; opc[$2] = $6 + 0; cpc[$2] = $8 + 0 }
+		END { for (n in objs) if (opc[n] > 0) printf "| %s | %d | %.1f |\n", n, objs[n], cpc[n] / opc[n] }' "$1" | sort
+}
+for c in lb-graph-maglev lb-graph-modulo l3fwd-graph; do
+	[ -f "$out/$c.log" ] || continue
+	printf "\n%s cycles per packet per node (its last run, rte_graph statistics):\n\n" "$c"
 	echo "| node | objs | cycles/packet |"
 	echo "|---|---|---|"
-	awk -F'|' '/^\|lb_|^\|ethdev_/ { gsub(/ /, "", $2); objs = $4 + 0; cpc = $8 + 0; opc = $6 + 0;
-		if (opc > 0) printf "| %s | %d | %.1f |\n", $2, objs, cpc / opc }' "$out/lb-graph-maglev.log" | sort -u
-} >>"$out/results.md"
+	node_cycles "$out/$c.log"
+done >>"$out/results.md"
 
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP
