@@ -41,6 +41,11 @@ quiet_link() { # NS DEV: no IPv6 chatter, no offloads (af_packet wants real chec
 }
 
 setup() {
+	# namespaces this test left behind if a run was killed before its clean-up
+	for ns in $NS_LB $NS_CLI $NS_SW lbbe1 lbbe2 lbbe3; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	for ns in $NS_LB $NS_CLI $NS_SW; do ip netns add "$ns" || return 1; done
 	for ns in $NS_LB $NS_CLI $NS_SW; do in_ns "$ns" ip link set lo up; done
 	# client <-> lb-graph port 0
