@@ -211,6 +211,7 @@ main(int argc, char **argv)
 	rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
 
 	lb_slowpath_stop(); /* when run() failed half-way */
+	lb_control_stop();  /* telemetry commands may still come: not for this config */
 	lb_ports_close(&app);
 	/* every mbuf back: nothing leaked by a node, a ring or a port */
 	if (app.pool)

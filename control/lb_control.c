@@ -34,7 +34,7 @@ refuse(char *err, size_t size, const char *fmt, const char *arg)
 static struct lb_cfg_vip *
 find_vip(const char *name)
 {
-	for (unsigned i = 0; i < running->nb_vips; i++)
+	for (unsigned i = 0; running && i < running->nb_vips; i++)
 		if (strcmp(running->vips[i].name, name) == 0)
 			return &running->vips[i];
 	return NULL;
@@ -222,7 +222,8 @@ lb_control_drop(const char *on_off, char *err, size_t err_size)
 	else
 		return refuse(err, err_size, "expected on or off, got '%s'", on_off);
 	pthread_mutex_lock(&lock);
-	running->drop = on;
+	if (running)
+		running->drop = on;
 	__atomic_store_n(&lb_drop_all, on, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&lock);
 	return 0;
@@ -251,8 +252,18 @@ lb_control_neigh_changed(rte_be32_t addr)
 void
 lb_control_read(void (*fn)(const struct lb_config *cfg, void *arg), void *arg)
 {
+	static const struct lb_config none; /* after lb_control_stop: nothing to show */
+
 	pthread_mutex_lock(&lock);
-	fn(running, arg);
+	fn(running ? running : &none, arg);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+lb_control_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	running = NULL;
 	pthread_mutex_unlock(&lock);
 }
 

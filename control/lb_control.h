@@ -30,5 +30,9 @@ void lb_control_neigh_changed(rte_be32_t addr);
 /* Read access to the running configuration under the control lock. */
 void lb_control_read(void (*fn)(const struct lb_config *cfg, void *arg), void *arg);
 
+/* Let go of the configuration (before it is freed): later calls find no
+ * VIP and read an empty configuration. */
+void lb_control_stop(void);
+
 /* How long the last table rebuild and publication took, in microseconds. */
 double lb_control_last_publish_us(void);
