@@ -69,8 +69,11 @@ usage(FILE *f, const char *prog)
 		"  -d, --duration SECS   stop by itself after SECS seconds\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
-		"Signals: SIGINT/SIGTERM stop cleanly and print totals; SIGUSR1 dumps the graph statistics.\n",
+		"Signals: SIGINT/SIGTERM stop cleanly and print totals; SIGUSR1 dumps the graph statistics.\n"
+		"Drop reasons (counted by node lb_drop-<reason>):\n",
 		prog);
+	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
+		fprintf(f, "  %-14s %s\n", lb_drop_reason_names[r], lb_drop_reason_docs[r]);
 }
 
 static double

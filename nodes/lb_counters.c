@@ -18,9 +18,3 @@ lb_counters_sum(struct lb_worker_counters *total)
 			dst[i] += src[i];
 	}
 }
-
-void
-lb_counters_reset(void)
-{
-	memset(lb_counters, 0, sizeof(lb_counters));
-}

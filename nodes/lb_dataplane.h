@@ -134,18 +134,18 @@ lb_meta(struct rte_mbuf *m)
 
 /* Drop reasons: one registered node "lb_drop-<name>" each. */
 #define LB_DROP_REASONS(X)                                                              \
-	X(NO_VIP, "no_vip", "IPv4 TCP/UDP whose address, port and protocol match no VIP")      \
+	X(NO_VIP, "no_vip", "TCP/UDP to no VIP and from no backend; other protocols")      \
 	X(TRUNCATED, "truncated", "frame ends inside the Ethernet, VLAN, IPv4 or L4 header")   \
-	X(ETHERTYPE, "ethertype", "not IPv4 after at most one 802.1Q tag (ARP, IPv6, QinQ)")  \
+	X(ETHERTYPE, "ethertype", "not IPv4 after one 802.1Q tag at most (IPv6, QinQ; ARP without port addr)")  \
 	X(BAD_VERSION, "bad_version", "IP version field is not 4")                            \
 	X(BAD_IHL, "bad_ihl", "IPv4 header length below 20 bytes")                            \
 	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
 	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
 	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1: would expire on this hop")                 \
 	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, or the VIP itself")          \
-	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload, TCP data offset below 5") \
+	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload; TCP data offset below 5 or past it") \
 	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
-	X(NO_BACKEND, "no_backend", "the VIP has no backend")                                 \
+	X(NO_BACKEND, "no_backend", "the VIP has no backend with a weight")                                 \
 	X(NO_NEIGHBOR, "no_neighbor", "no MAC known yet for the next hop (ARP asked)")         \
 	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
 	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \
@@ -181,7 +181,6 @@ extern struct lb_worker_counters lb_counters[LB_MAX_WORKERS];
 
 /* Sum of every worker's counters. */
 void lb_counters_sum(struct lb_worker_counters *total);
-void lb_counters_reset(void);
 
 /* The lookup entry of a 32-bit hash: hash * size / 2^32, which spreads a
  * uniform hash as evenly as hash % size without a division (Lemire's
