@@ -80,6 +80,14 @@ setup() {
 			>/dev/null 2>&1 &
 		pids+=($!)
 	done
+	# every server listening before any client asks (a SYN that arrives first is refused)
+	for b in $BACKENDS; do
+		for _ in $(seq 100); do
+			in_ns lbbe$b ss -Hltn 'sport = :8080' | grep -q LISTEN &&
+				in_ns lbbe$b ss -Hlun 'sport = :7007' | grep -q . && break
+			sleep 0.1
+		done
+	done
 	ip netns exec $NS_LB "$build/app/lb-graph" -c $conf >"$tmp/lb.log" 2>&1 &
 	lb_pid=$!
 	pids+=($lb_pid)
@@ -117,11 +125,8 @@ fi
 for _ in $(seq 50); do get "" 1 | grep -q backend && break; sleep 0.2; done
 
 # ---- 200 HTTP requests, spread over the backends ----
-# Each request from its own client port: a port reused while the backend
-# still holds the previous connection's 4-tuple in TIME_WAIT can be refused
-# by the backend's kernel (seen here as an immediate "connection refused",
-# 1 request in 200 in about a quarter of the runs), which is TCP between the
-# client and the server, not lb-graph.
+# Each request from its own client port, so that no request meets the
+# previous connection's 4-tuple still in TIME_WAIT at the backend.
 ok=0
 declare -A served
 for i in $(seq 200); do
