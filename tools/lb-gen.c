@@ -157,6 +157,20 @@ print_backends(const struct gen *g)
 	printf("[GEN] flows never returned=%u\n", none);
 }
 
+/* One burst from port 0, noted (--backends) and freed; how many. */
+static uint16_t
+receive(struct gen *g)
+{
+	struct rte_mbuf *r[BURST];
+	uint16_t got = rte_eth_rx_burst(0, 0, r, BURST);
+
+	if (g->backends)
+		for (uint16_t i = 0; i < got; i++)
+			note_returned(g, r[i]);
+	rte_pktmbuf_free_bulk(r, got);
+	return got;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -207,13 +221,7 @@ main(int argc, char **argv)
 				tx += sent;
 			}
 		}
-		struct rte_mbuf *r[BURST];
-		uint16_t got = rte_eth_rx_burst(0, 0, r, BURST);
-		if (g.backends)
-			for (uint16_t i = 0; i < got; i++)
-				note_returned(&g, r[i]);
-		rte_pktmbuf_free_bulk(r, got);
-		rx += got;
+		rx += receive(&g);
 		if (now >= next_report) {
 			printf("[GEN] TX_PPS=%" PRIu64 " RX_PPS=%" PRIu64 "\n", tx - last_tx, rx - last_rx);
 			fflush(stdout);
@@ -222,13 +230,7 @@ main(int argc, char **argv)
 	}
 	/* what is still on its way back */
 	for (uint64_t t = rte_rdtsc() + hz / 10; rte_rdtsc() < t;) {
-		struct rte_mbuf *r[BURST];
-		uint16_t got = rte_eth_rx_burst(0, 0, r, BURST);
-		if (g.backends)
-			for (uint16_t i = 0; i < got; i++)
-				note_returned(&g, r[i]);
-		rte_pktmbuf_free_bulk(r, got);
-		rx += got;
+		rx += receive(&g);
 	}
 	double secs = (double)(rte_rdtsc() - start) / hz;
 	printf("[GEN] TX=%" PRIu64 " RX=%" PRIu64 " seconds=%.2f TX_MPPS=%.3f RX_MPPS=%.3f\n", tx, rx, secs,
