@@ -126,6 +126,9 @@ expect "grep -qx '$tmp/bad.ini:$line: key .port.: port must be 1..65535' '$tmp/b
 expect "[ ! -e '$tmp/never.pcap' ] && ! grep -q EAL '$tmp/bad.log'" "bad INI: no EAL start, no port opened"
 timeout 20 "$lb" -c "$tmp/one.ini" --check >/dev/null 2>&1
 expect '[ $? -eq 0 ]' "--check accepts a good INI"
+for ini in conf/lb.ini conf/examples/*.ini; do
+	expect "timeout 20 '$lb' -c '$ini' --check >/dev/null 2>&1" "$ini passes --check"
+done
 
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

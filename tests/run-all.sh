@@ -38,6 +38,7 @@ suite() { # NAME COMMAND...: run, echo, add up its "N passed, N failed" line
 	rm -f "$out"
 }
 
+suite "pktgen scripts (luac, dry run)" timeout -k 10 120 bash tests/pktgen_scripts.sh
 for build in "${@:-build}"; do
 	suite "unit (CUnit) [$build]" timeout -k 10 600 "$build/unit/lb-unit"
 	suite "default conf (make run) [$build]" timeout -k 10 120 bash tests/default_conf.sh "$build"
