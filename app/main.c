@@ -98,6 +98,7 @@ run(double duration)
 	}
 	lb_tables_publish(t, NULL);
 	__atomic_store_n(&lb_drop_all, app.cfg.drop, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp_scalar, app.cfg.scalar_loop, __ATOMIC_RELEASE);
 
 	size_t sz = rte_rcu_qsbr_get_memsize(app.cfg.nb_workers);
 	app.qs = rte_zmalloc("lb_rcu", sz, RTE_CACHE_LINE_SIZE);

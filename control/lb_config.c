@@ -405,7 +405,8 @@ eal_key(struct parse_state *st, const char *key, const char *value)
 static int
 lb_key(struct parse_state *st, const char *key, const char *value)
 {
-	static const char *const keys[] = {"hash_seed", "drop", "stats_interval", "graph_stats"};
+	static const char *const keys[] = {"hash_seed", "drop", "stats_interval", "graph_stats",
+					   "node_loop"};
 	struct lb_config *cfg = st->cfg;
 	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
@@ -423,6 +424,14 @@ lb_key(struct parse_state *st, const char *key, const char *value)
 		break;
 	case 3:
 		BOOL_KEY(cfg->graph_stats);
+		break;
+	case 4:
+		if (strcmp(value, "quad") == 0)
+			cfg->scalar_loop = false;
+		else if (strcmp(value, "scalar") == 0)
+			cfg->scalar_loop = true;
+		else
+			return fail(st, st->line, key, "expected quad or scalar");
 		break;
 	}
 	return 1;
@@ -874,9 +883,9 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 	fprintf(f, "main_lcore = %u\nmain_cpu = %u\n", cfg->main_lcore, cfg->main_cpu);
 	if (cfg->mbufs)
 		fprintf(f, "mbufs = %u\n", cfg->mbufs);
-	fprintf(f, "\n[lb]\nhash_seed = 0x%x\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\n",
+	fprintf(f, "\n[lb]\nhash_seed = 0x%x\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\nnode_loop = %s\n",
 		cfg->hash_seed, cfg->drop ? "on" : "off", cfg->stats_interval,
-		cfg->graph_stats ? "on" : "off");
+		cfg->graph_stats ? "on" : "off", cfg->scalar_loop ? "scalar" : "quad");
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		const struct lb_cfg_port *cp = &cfg->ports[p];
 		if (!cp->defined)

@@ -90,6 +90,7 @@ struct lb_config {
 	bool drop;
 	unsigned stats_interval; /* seconds, 0 = no periodic line */
 	bool graph_stats;
+	bool scalar_loop; /* node_loop = scalar: the nodes' reference loop */
 	/* [port.N], indexed by N */
 	struct lb_cfg_port ports[LB_MAX_PORTS];
 	/* [worker.L] in file order: graph id = position */

@@ -7,6 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "control/lb_key_table.h"
 #include "control/lb_lookup.h"
 #include "control/lb_tables_build.h"
 
@@ -112,7 +113,7 @@ lb_tables_free_shallow(struct lb_tables *t)
 {
 	if (!t)
 		return;
-	rte_hash_free(t->rev_hash);
+	lb_key_table_free(t->rev_table);
 	rte_free(t);
 }
 
@@ -123,53 +124,36 @@ lb_tables_free(struct lb_tables *t)
 		return;
 	for (uint32_t i = 0; i < t->nb_vips; i++)
 		lb_vip_free(t->vips[i]);
-	rte_hash_free(t->vip_hash);
+	lb_key_table_free(t->vip_table);
 	lb_tables_free_shallow(t);
-}
-
-static struct rte_hash *
-key_hash(const char *what, uint32_t entries)
-{
-	static unsigned generation; /* rte_hash names must be unique */
-	char name[RTE_HASH_NAMESIZE];
-
-	snprintf(name, sizeof(name), "lb_%s_%u", what, generation++);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries,
-		.key_len = sizeof(struct lb_vip_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket_of_caller(),
-	};
-	return rte_hash_create(&hp);
 }
 
 /* Backend {addr, port, proto} -> VIP index, for every VIP of t. */
 static int
-build_rev_hash(struct lb_tables *t)
+build_rev_table(struct lb_tables *t)
 {
-	t->rev_hash = key_hash("rev", 2 * LB_MAX_BACKEND_SLOTS);
-	if (!t->rev_hash)
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->nb_vips; i++)
+		n += t->vips[i]->nb_backends;
+	t->rev_table = lb_key_table_new(n, socket_of_caller());
+	if (!t->rev_table)
 		return -1;
 	for (uint32_t i = 0; i < t->nb_vips; i++) {
 		const struct lb_vip *v = t->vips[i];
-		for (uint32_t b = 0; b < v->nb_backends; b++) {
-			struct lb_vip_key key = {
-				.addr = v->backends[b].addr, .port = v->backends[b].port, .proto = v->proto,
-			};
-			if (rte_hash_add_key_data(t->rev_hash, &key, (void *)(uintptr_t)i) < 0)
+		for (uint32_t b = 0; b < v->nb_backends; b++)
+			if (lb_key_table_set(t->rev_table,
+					     lb_key_make(v->backends[b].addr, v->backends[b].port, v->proto), i) < 0)
 				return -1;
-		}
 	}
 	return 0;
 }
 
-/* Address a local address (answered for ICMP echo) to the VIP hash. */
+/* A local address (answered for ICMP echo) in the VIP table. */
 static int
 add_local(struct lb_tables *t, rte_be32_t addr)
 {
-	struct lb_vip_key key = {.addr = addr, .proto = IPPROTO_ICMP};
-	return rte_hash_add_key_data(t->vip_hash, &key, LB_LOCAL_ADDR);
+	return lb_key_table_set(t->vip_table, lb_key_make(addr, 0, IPPROTO_ICMP), LB_KEY_LOCAL);
 }
 
 struct lb_tables *
@@ -199,9 +183,10 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 			.gateway = cp->gateway,
 		};
 	}
-	t->vip_hash = key_hash("vips", 4 * LB_MAX_VIPS);
-	if (!t->vip_hash) {
-		snprintf(err, err_size, "rte_hash_create: %s", rte_strerror(rte_errno));
+	/* Each VIP and its address, and each port address. */
+	t->vip_table = lb_key_table_new(2 * cfg->nb_vips + t->nb_ports, socket_of_caller());
+	if (!t->vip_table) {
+		snprintf(err, err_size, "out of memory for the VIP table");
 		goto fail;
 	}
 	for (uint16_t i = 0; i < cfg->nb_vips; i++) {
@@ -209,10 +194,11 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		if (!v)
 			goto fail;
 		t->vips[t->nb_vips++] = v;
-		struct lb_vip_key key = {.addr = v->addr, .port = v->port, .proto = v->proto};
-		int rc = rte_hash_add_key_data(t->vip_hash, &key, (void *)(uintptr_t)i);
-		if (rc < 0 || add_local(t, v->addr) < 0) {
-			snprintf(err, err_size, "vip.%s: rte_hash_add_key_data: %s", v->name, strerror(-rc));
+		int rc = lb_key_table_set(t->vip_table, lb_key_make(v->addr, v->port, v->proto), i);
+		if (rc == 0)
+			rc = add_local(t, v->addr);
+		if (rc < 0) {
+			snprintf(err, err_size, "vip.%s: VIP table: %s", v->name, strerror(-rc));
 			goto fail;
 		}
 	}
@@ -223,7 +209,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 			goto fail;
 		}
 	}
-	if (build_rev_hash(t) < 0) {
+	if (build_rev_table(t) < 0) {
 		snprintf(err, err_size, "cannot build the return-path table");
 		goto fail;
 	}
@@ -242,7 +228,7 @@ lb_tables_with_vip(const struct lb_tables *cur, uint16_t index, struct lb_vip *v
 		return NULL;
 	memcpy(t, cur, sizeof(*t));
 	t->vips[index] = v;
-	if (build_rev_hash(t) < 0) {
+	if (build_rev_table(t) < 0) {
 		lb_tables_free_shallow(t);
 		return NULL;
 	}

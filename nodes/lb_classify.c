@@ -13,12 +13,12 @@
  * - Headers must sit in the first mbuf segment; the IPv4 total length is
  *   checked against the whole packet (Ethernet padding is allowed).
  */
-#include <rte_hash.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "nodes/lb_key_table.h"
 #include "nodes/lb_node_util.h"
 
 #define NEXT_HASH LB_NEXT_OWN(0)
@@ -87,7 +87,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 	const uint32_t l4_end = RTE_MIN(seg_len, l3 + total_len);
 	struct lb_mbuf_meta *meta = lb_meta(m);
 	rte_be16_t sport, dport;
-	void *index;
+	int index;
 
 	meta->l3_off = l3;
 	meta->l4_off = l4;
@@ -113,29 +113,24 @@ classify_one(struct rte_mbuf *m, void *arg)
 		if (unlikely(l4 + sizeof(struct rte_icmp_hdr) > l4_end))
 			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
 		const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)(p + l4);
-		const struct lb_vip_key local = {.addr = ip->dst_addr, .proto = IPPROTO_ICMP};
 		if (icmp->icmp_type == ICMP_ECHO_REQUEST && icmp->icmp_code == 0 &&
 		    !martian_source(ip->src_addr) &&
-		    rte_hash_lookup_data(t->vip_hash, &local, &index) >= 0)
+		    lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) >= 0)
 			return NEXT_ICMP;
 		return LB_NEXT_DROP(LB_DROP_NO_VIP);
 	} else {
 		return LB_NEXT_DROP(LB_DROP_NO_VIP); /* VIPs are TCP or UDP only */
 	}
 
-	const struct lb_vip_key key = {
-		.addr = ip->dst_addr, .port = dport, .proto = ip->next_proto_id,
-	};
-	if (rte_hash_lookup_data(t->vip_hash, &key, &index) < 0) {
+	index = lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, dport, ip->next_proto_id));
+	if (index < 0) {
 		/* Not for a VIP: maybe a backend's reply, to map back to its VIP. */
-		const struct lb_vip_key from = {
-			.addr = ip->src_addr, .port = sport, .proto = ip->next_proto_id,
-		};
-		if (rte_hash_lookup_data(t->rev_hash, &from, &index) < 0)
+		index = lb_key_find(t->rev_table, lb_key_make(ip->src_addr, sport, ip->next_proto_id));
+		if (index < 0)
 			return LB_NEXT_DROP(LB_DROP_NO_VIP);
 		if (unlikely(ip->time_to_live <= 1))
 			return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
-		meta->vip = t->vips[(uintptr_t)index];
+		meta->vip = t->vips[index];
 		return NEXT_REVERSE;
 	}
 	if (unlikely(martian_source(ip->src_addr) || ip->src_addr == ip->dst_addr))
@@ -145,7 +140,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 	if (unlikely(drop_all))
 		return LB_NEXT_DROP(LB_DROP_POLICY);
 
-	meta->vip = t->vips[(uintptr_t)index];
+	meta->vip = t->vips[index];
 	return NEXT_HASH;
 }
 

@@ -52,18 +52,6 @@ struct lb_vip {
 	char name[LB_NAME_SIZE];
 };
 
-/* rte_hash key of the VIP table. A local address (a VIP's or a port's),
- * answered for ICMP echo, is the key {addr, 0, IPPROTO_ICMP}. */
-struct lb_vip_key {
-	rte_be32_t addr;
-	rte_be16_t port;
-	uint8_t proto;
-	uint8_t pad; /* always 0 */
-};
-static_assert(sizeof(struct lb_vip_key) == 8, "lb_vip_key must be packed");
-
-#define LB_LOCAL_ADDR ((void *)(uintptr_t)UINT16_MAX) /* vip_hash data of a local address */
-
 /* A port as the data path sees it, indexed by ethdev port id. */
 struct lb_port_dp {
 	bool defined;
@@ -75,9 +63,13 @@ struct lb_port_dp {
 };
 
 struct rte_hash;
+struct lb_key_table;
 struct lb_tables {
-	struct rte_hash *vip_hash; /* lb_vip_key -> index into vips[], or LB_LOCAL_ADDR */
-	struct rte_hash *rev_hash; /* backend {addr, port, proto} -> index into vips[] */
+	/* lb_key_make(addr, port, proto) of a VIP -> index into vips[]; a local
+	 * address (a VIP's or a port's, answered for ICMP echo) is
+	 * lb_key_make(addr, 0, IPPROTO_ICMP) -> LB_KEY_LOCAL. */
+	struct lb_key_table *vip_table;
+	struct lb_key_table *rev_table; /* a backend's lb_key -> index into vips[] */
 	uint32_t hash_seed;
 	uint32_t nb_vips;
 	struct lb_vip *vips[LB_MAX_VIPS];
@@ -108,6 +100,9 @@ extern struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 extern struct lb_tables *lb_tables_current;
 /* Global drop switch ("traffic control"): VIP traffic goes to lb_drop-policy. */
 extern bool lb_drop_all;
+/* Nodes use their scalar reference loop instead of the quad loop
+ * (lb_node_util.h): for tests and for measuring one against the other. */
+extern bool lb_dp_scalar;
 
 static inline struct lb_tables *
 lb_tables_get(void)

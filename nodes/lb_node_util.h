@@ -2,6 +2,7 @@
 #pragma once
 
 #include <rte_graph_worker.h>
+#include <rte_prefetch.h>
 
 #include "nodes/lb_dataplane.h"
 
@@ -35,24 +36,85 @@ lb_enqueue_edges(struct rte_graph *graph, struct rte_node *node, void **objs,
 		rte_node_enqueue(graph, node, first, objs, n);
 }
 
+/* The per-packet loop, two ways that must give the same edges and bytes
+ * (unit test "scalar and quad loops agree"):
+ * - scalar: one packet after the other; the reference;
+ * - quad (default): four packets an iteration, the mbuf and private-area
+ *   (metadata) lines of the packets 8 ahead requested meanwhile, as DPDK's
+ *   lib/node does. Measured over memif (README "Performance"): ~10% fewer
+ *   cycles in the lb nodes than scalar. Prefetching the packet headers too,
+ *   as lib/node does, cost ~25% more here (memif has just copied them in),
+ *   so it is not done. */
+#define LB_PREFETCH_AHEAD 8
+
+static __rte_always_inline void
+lb_prefetch_mbuf(struct rte_mbuf *m)
+{
+	rte_prefetch0(m);
+	rte_prefetch0(lb_meta(m));
+}
+
+/* Edges for objs[0..n) into edges[]; returns how many are not drops. */
+static __rte_always_inline uint16_t
+lb_edges_scalar(void **objs, rte_edge_t *edges, uint16_t n,
+		rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
+{
+	uint16_t kept = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		edges[i] = one(objs[i], arg);
+		kept += edges[i] >= LB_DROP_COUNT;
+	}
+	return kept;
+}
+
+static __rte_always_inline uint16_t
+lb_edges_quad(void **objs, rte_edge_t *edges, uint16_t n,
+	      rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
+{
+	uint16_t kept = 0, i = 0;
+
+	for (uint16_t j = 0; j < RTE_MIN(n, LB_PREFETCH_AHEAD); j++)
+		lb_prefetch_mbuf(objs[j]);
+	for (; i + LB_PREFETCH_AHEAD + 4 <= n; i += 4) {
+		lb_prefetch_mbuf(objs[i + LB_PREFETCH_AHEAD]);
+		lb_prefetch_mbuf(objs[i + LB_PREFETCH_AHEAD + 1]);
+		lb_prefetch_mbuf(objs[i + LB_PREFETCH_AHEAD + 2]);
+		lb_prefetch_mbuf(objs[i + LB_PREFETCH_AHEAD + 3]);
+		edges[i] = one(objs[i], arg);
+		edges[i + 1] = one(objs[i + 1], arg);
+		edges[i + 2] = one(objs[i + 2], arg);
+		edges[i + 3] = one(objs[i + 3], arg);
+		kept += (edges[i] >= LB_DROP_COUNT) + (edges[i + 1] >= LB_DROP_COUNT) +
+			(edges[i + 2] >= LB_DROP_COUNT) + (edges[i + 3] >= LB_DROP_COUNT);
+	}
+	/* The last few, already requested. */
+	for (; i < n; i++) {
+		edges[i] = one(objs[i], arg);
+		kept += edges[i] >= LB_DROP_COUNT;
+	}
+	return kept;
+}
+
 /* Give every packet of the stream the edge `one` returns, in bursts of
  * RTE_GRAPH_BURST_SIZE (a stream is longer when several rx nodes feed one
  * node in a walk). Always inlined with a constant `one`, so each node gets
- * its own loop with its per-packet function inlined. Returns how many
+ * its own loops with its per-packet function inlined. Returns how many
  * packets went to an edge that is not a drop. */
 static __rte_always_inline uint16_t
 lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
 		  rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
 {
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	const bool scalar = __atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED);
 	uint16_t kept = 0;
 
 	for (uint16_t done = 0; done < nb_objs;) {
 		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
-		for (uint16_t i = 0; i < n; i++) {
-			edges[i] = one(objs[done + i], arg);
-			kept += edges[i] >= LB_DROP_COUNT;
-		}
+		if (unlikely(scalar))
+			kept += lb_edges_scalar(objs + done, edges, n, one, arg);
+		else
+			kept += lb_edges_quad(objs + done, edges, n, one, arg);
 		lb_enqueue_edges(graph, node, objs + done, edges, n, n == nb_objs);
 		done += n;
 	}

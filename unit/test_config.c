@@ -79,6 +79,7 @@ static const struct bad_case cases[] = {
 	{"no worker", PORT VIP, 0, 8, "key '[worker.L]': no worker defined"},
 	{"huge value", "[lb]\nhash_seed = 99999999999999999999999\n" GOOD, 0, 2, "key 'hash_seed': hash_seed must be"},
 	{"bad bool", "[lb]\ndrop = maybe\n" GOOD, 0, 2, "key 'drop': expected on or off"},
+	{"bad node_loop", "[lb]\nnode_loop = fast\n" GOOD, 0, 2, "key 'node_loop': expected quad or scalar"},
 	{"negative interval", "[lb]\nstats_interval = -1\n" GOOD, 0, 2, "key 'stats_interval': stats_interval"},
 	{"EAL lcores owned", "[eal]\nargs = --no-huge --lcores=0-3\n" GOOD, 0, 2, "key 'args': '--lcores' is set by lb-graph"},
 	{"EAL -l owned", "[eal]\nargs = -l 0-1\n" GOOD, 0, 2, "key 'args': '-l' is set by lb-graph"},

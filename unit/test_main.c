@@ -17,6 +17,7 @@ main(void)
 		return 1;
 	register_config_tests();
 	register_hash_tests();
+	register_key_table_tests();
 	register_maglev_tests();
 	register_node_tests();
 	register_l3_tests();
