@@ -8,6 +8,9 @@
 
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
+#if defined(RTE_ARCH_X86)
+#include <nmmintrin.h>
+#endif
 
 /* murmur3's finaliser: CRC32C alone leaves its low bits linear in the input,
  * which a modulo over the backend count would show. */
@@ -22,13 +25,23 @@ lb_fmix32(uint32_t h)
 	return h;
 }
 
+/* CRC32C of 8 bytes: one instruction on x86 (SSE4.2 is DPDK's baseline),
+ * without rte_hash_crc's run-time algorithm check. */
+static inline uint32_t
+lb_crc32c_u64(uint64_t data, uint32_t init)
+{
+#if defined(RTE_ARCH_X86)
+	return (uint32_t)_mm_crc32_u64(init, data);
+#else
+	return rte_hash_crc_8byte(data, init);
+#endif
+}
+
 static inline uint32_t
 lb_flow_hash(rte_be32_t src, rte_be32_t dst, rte_be16_t sport, rte_be16_t dport, uint8_t proto,
 	     uint32_t seed)
 {
-	uint32_t h = rte_hash_crc_4byte(src, seed);
-	h = rte_hash_crc_4byte(dst, h);
-	h = rte_hash_crc_4byte((uint32_t)sport << 16 | dport, h);
-	h = rte_hash_crc_1byte(proto, h);
+	uint32_t h = lb_crc32c_u64((uint64_t)src | (uint64_t)dst << 32, seed);
+	h = lb_crc32c_u64((uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)proto << 32, h);
 	return lb_fmix32(h);
 }
