@@ -1,6 +1,11 @@
 /* lb_hash: hash the 5-tuple with the configured seed and pick the VIP's
- * backend through its lookup structure (modulo now, Maglev later: the node
- * only ever reads lut[hash % size]). */
+ * backend through its lookup table (Maglev or modulo: the node only reads
+ * entry[lb_lookup_slot(hash, size)]).
+ *
+ * The table entry is the one random access per packet (a 65537-entry table
+ * is 128 KB, beyond L1), so the quad path works in two passes over the
+ * burst: hash every packet and prefetch its entry, then select. The scalar
+ * reference does both steps packet by packet; they must agree. */
 #include <rte_ip.h>
 #include <rte_udp.h>
 
@@ -14,17 +19,15 @@ struct hash_arg {
 	struct lb_worker_counters *counters;
 };
 
-static __rte_always_inline rte_edge_t
-hash_one(struct rte_mbuf *m, void *varg)
+/* Pass 1: meta->hash, and the lookup entry it selects requested. */
+static __rte_always_inline void
+hash_compute(struct rte_mbuf *m, const struct hash_arg *arg)
 {
-	const struct hash_arg *arg = varg;
-	struct lb_worker_counters *c = arg->counters;
 	struct lb_mbuf_meta *meta = lb_meta(m);
-	const struct lb_vip *vip = meta->vip;
+	const struct lb_lookup *lu = meta->vip->lookup;
 
-	if (unlikely(vip->lookup == NULL)) /* no backend, or all drained */
-		return LB_NEXT_DROP(LB_DROP_NO_BACKEND);
-
+	if (unlikely(lu == NULL)) /* no backend, or all drained */
+		return;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	/* TCP and UDP both start with source and destination port. */
@@ -32,10 +35,29 @@ hash_one(struct rte_mbuf *m, void *varg)
 
 	meta->hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
 				  ip->next_proto_id, arg->seed);
+	rte_prefetch0(&lu->entry[lb_lookup_slot(meta->hash, lu->size)]);
+}
+
+/* Pass 2: the backend, counted. */
+static __rte_always_inline rte_edge_t
+hash_select(struct rte_mbuf *m, const struct hash_arg *arg)
+{
+	struct lb_mbuf_meta *meta = lb_meta(m);
+	const struct lb_vip *vip = meta->vip;
+
+	if (unlikely(vip->lookup == NULL))
+		return LB_NEXT_DROP(LB_DROP_NO_BACKEND);
 	meta->backend = lb_vip_select(vip, meta->hash);
-	c->vip_pkts[vip->index]++;
-	c->backend_pkts[meta->backend->slot]++;
+	arg->counters->vip_pkts[vip->index]++;
+	arg->counters->backend_pkts[meta->backend->slot]++;
 	return NEXT_REWRITE;
+}
+
+static __rte_always_inline rte_edge_t
+hash_one(struct rte_mbuf *m, void *arg)
+{
+	hash_compute(m, arg);
+	return hash_select(m, arg);
 }
 
 static uint16_t
@@ -45,8 +67,25 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		.seed = lb_tables_get()->hash_seed,
 		.counters = &lb_counters[graph->id],
 	};
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 
-	lb_process_stream(graph, node, objs, nb_objs, hash_one, &arg);
+	if (unlikely(__atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED))) {
+		lb_process_stream(graph, node, objs, nb_objs, hash_one, &arg);
+		return nb_objs;
+	}
+	for (uint16_t done = 0; done < nb_objs;) {
+		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
+		void **burst = objs + done;
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + LB_PREFETCH_AHEAD < n)
+				lb_prefetch_mbuf(burst[i + LB_PREFETCH_AHEAD]);
+			hash_compute(burst[i], &arg);
+		}
+		for (uint16_t i = 0; i < n; i++)
+			edges[i] = hash_select(burst[i], &arg);
+		lb_enqueue_edges(graph, node, burst, edges, n, n == nb_objs);
+		done += n;
+	}
 	return nb_objs;
 }
 
