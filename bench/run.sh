@@ -23,9 +23,9 @@ trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 sock=$tmp/memif.sock
 eal_common="--no-huge -m 512 --no-pci --log-level=*:warning"
 
-lb_conf() { # HASH OUT: conf/examples/memif.ini, VIPs in 198.18.0.0/24, graph statistics on
+lb_conf() { # HASH OUT [LOOP]: conf/examples/memif.ini, VIPs in 198.18.0.0/24, graph statistics on
 	sed -e "s#/run/lb-memif.sock#$sock#" -e "s#--file-prefix=lb-memif#--file-prefix=bench-lb-$$#" \
-		-e 's/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on/' \
+		-e "s/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on\nnode_loop = ${3:-quad}/" \
 		-e 's/^addr = 198.51.100./addr = 198.18.0./' \
 		-e "s/^out_port = 0$/out_port = 0\nhash = $1/" conf/examples/memif.ini >"$2"
 }
@@ -43,8 +43,9 @@ start_server() { # NAME
 			--forward-mode="${1#testpmd-}" --nb-cores=1 --total-num-mbufs=16384 --auto-start --stats-period 1 \
 			>"$tmp/server.log" 2>&1 &
 		;;
-	lb-graph-*)
-		lb_conf "${1#lb-graph-}" "$tmp/lb.ini"
+	lb-graph-*) # lb-graph-HASH or lb-graph-HASH-scalar (node_loop = scalar)
+		local hash=${1#lb-graph-}
+		lb_conf "${hash%-scalar}" "$tmp/lb.ini" "$([ "${hash%-scalar}" = "$hash" ] && echo quad || echo scalar)"
 		"$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/server.log" 2>&1 &
 		;;
 	l3fwd-graph)
@@ -71,8 +72,14 @@ stop_server() {
 	server=
 }
 
-contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap l3fwd-graph lb-graph-modulo lb-graph-maglev"}
+contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap l3fwd-graph lb-graph-modulo lb-graph-maglev lb-graph-maglev-scalar"}
 echo "contender,run,rx_mpps,tx_mpps" >"$out/runs.csv"
+echo "contender,run,node,cycles_per_packet" >"$out/nodes.csv"
+
+node_cycles() { # LOG: "node cycles/packet" from the last statistics row of each node
+	awk -F'|' 'NF > 7 && $2 !~ /Node/ { gsub(/ /, "", $2); opc[$2] = $6 + 0; cpc[$2] = $8 + 0 }
+		END { for (n in opc) if (opc[n] > 0) printf "%s %.1f\n", n, cpc[n] / opc[n] }' "$1" | sort
+}
 for c in $contenders; do
 	for r in $(seq "$runs"); do
 		if ! start_server "$c"; then
@@ -88,8 +95,9 @@ for c in $contenders; do
 		tx=$(echo "$line" | sed -n 's/.*TX_MPPS=\([0-9.]*\).*/\1/p')
 		echo "$c,$r,${rx:-0},${tx:-0}" >>"$out/runs.csv"
 		echo "$c run $r: forwarded ${rx:-0} Mpps (offered ${tx:-0})"
-		if [ "$r" = "$runs" ] && [ "${c#testpmd}" = "$c" ]; then
-			cp "$tmp/server.log" "$out/$c.log"
+		if [ "${c#testpmd}" = "$c" ]; then
+			node_cycles "$tmp/server.log" | while read -r node cpp; do echo "$c,$r,$node,$cpp"; done >>"$out/nodes.csv"
+			[ "$r" = "$runs" ] && cp "$tmp/server.log" "$out/$c.log"
 		fi
 	done
 done
@@ -114,17 +122,28 @@ awk -F, -v runs="$runs" -v seconds="$seconds" -v flows="$flows" '
 		printf "\n%d runs of %d s each, %d flows, 60-byte frames, one forwarding core each.\n", runs, seconds, flows
 	}' "$out/runs.csv" >"$out/results.md"
 
-node_cycles() { # LOG: the last statistics row of each node, as cycles per packet
-	awk -F'|' 'NF > 7 && $2 !~ /Node/ { gsub(/ /, "", $2); objs[$2] = $4 + 0; opc[$2] = $6 + 0; cpc[$2] = $8 + 0 }
-		END { for (n in objs) if (opc[n] > 0) printf "| %s | %d | %.1f |\n", n, objs[n], cpc[n] / opc[n] }' "$1" | sort
-}
-for c in lb-graph-maglev lb-graph-modulo l3fwd-graph; do
-	[ -f "$out/$c.log" ] || continue
-	printf "\n%s cycles per packet per node (its last run, rte_graph statistics):\n\n" "$c"
-	echo "| node | objs | cycles/packet |"
-	echo "|---|---|---|"
-	node_cycles "$out/$c.log"
-done >>"$out/results.md"
+# Cycles per packet per node: medians over the runs; the lb nodes' sum is
+# taken per run, then its median.
+awk -F, '
+	NR > 1 { k = $1 SUBSEP $3; v[k] = v[k] " " $4; if (!(($1, $3) in seen)) { seen[$1, $3]; nodes[$1] = nodes[$1] " " $3 }
+		 if ($3 ~ /^lb_(classify|hash|rewrite)$/ || $3 ~ /^(pkt_cls|ip4_lookup|ip4_rewrite)$/) sum[$1 SUBSEP $2] += $4
+		 runs_of[$1] = runs_of[$1] " " $2; if (!($1 in cseen)) { cseen[$1]; cs[++nc] = $1 } }
+	function median(s,   a, k, i, j, t) {
+		k = split(s, a, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	END {
+		for (c = 1; c <= nc; c++) {
+			name = cs[c]
+			printf "\n%s cycles per packet per node (median of its runs, rte_graph statistics):\n\n| node | cycles/packet |\n|---|---|\n", name
+			k = split(nodes[name], ns, " ")
+			for (i = 1; i <= k; i++) if (ns[i] ~ /^(lb_|pkt_cls|ip4_|ethdev)/) printf "| %s | %.1f |\n", ns[i], median(v[name SUBSEP ns[i]])
+			s = ""
+			for (key in sum) { split(key, p, SUBSEP); if (p[1] == name) s = s " " sum[key] }
+			if (s != "") printf "| **sum of the three hot nodes** | **%.1f** |\n", median(s)
+		}
+	}' "$out/nodes.csv" >>"$out/results.md"
 
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP
