@@ -25,7 +25,7 @@ eal_common="--no-huge -m 512 --no-pci --log-level=*:warning"
 
 lb_conf() { # HASH OUT [LOOP]: conf/examples/memif.ini, VIPs in 198.18.0.0/24, graph statistics on
 	sed -e "s#/run/lb-memif.sock#$sock#" -e "s#--file-prefix=lb-memif#--file-prefix=bench-lb-$$#" \
-		-e "s/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on\nnode_loop = ${3:-quad}/" \
+		-e "s/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on\nnode_loop = ${3:-scalar}/" \
 		-e 's/^addr = 198.51.100./addr = 198.18.0./' \
 		-e "s/^out_port = 0$/out_port = 0\nhash = $1/" conf/examples/memif.ini >"$2"
 }
@@ -43,9 +43,9 @@ start_server() { # NAME
 			--forward-mode="${1#testpmd-}" --nb-cores=1 --total-num-mbufs=16384 --auto-start --stats-period 1 \
 			>"$tmp/server.log" 2>&1 &
 		;;
-	lb-graph-*) # lb-graph-HASH or lb-graph-HASH-scalar (node_loop = scalar)
+	lb-graph-*) # lb-graph-HASH (node_loop = scalar, the default) or lb-graph-HASH-quad
 		local hash=${1#lb-graph-}
-		lb_conf "${hash%-scalar}" "$tmp/lb.ini" "$([ "${hash%-scalar}" = "$hash" ] && echo quad || echo scalar)"
+		lb_conf "${hash%-quad}" "$tmp/lb.ini" "$([ "${hash%-quad}" = "$hash" ] && echo scalar || echo quad)"
 		"$build/app/lb-graph" -c "$tmp/lb.ini" >"$tmp/server.log" 2>&1 &
 		;;
 	l3fwd-graph)
@@ -72,7 +72,7 @@ stop_server() {
 	server=
 }
 
-contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap l3fwd-graph lb-graph-modulo lb-graph-maglev lb-graph-maglev-scalar"}
+contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap l3fwd-graph lb-graph-modulo lb-graph-maglev lb-graph-maglev-quad"}
 echo "contender,run,rx_mpps,tx_mpps" >"$out/runs.csv"
 echo "contender,run,node,cycles_per_packet" >"$out/nodes.csv"
 
