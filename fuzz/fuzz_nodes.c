@@ -3,8 +3,8 @@
  * lb_rewrite -> test_sink, or a drop node), as one mbuf or a chain of two.
  *
  * Input: byte 0 = flags (bit 0: split into two segments at byte 1's offset,
- * bit 1: global drop switch on), then the frame. The bytes before and after
- * the frame in each segment are poisoned for AddressSanitizer, so reading a
+ * bit 1: global drop switch on, bit 2: node_loop = scalar), then the frame.
+ * The bytes before and after the frame in each segment are poisoned for AddressSanitizer, so reading a
  * byte outside the frame is a crash even inside the mbuf's buffer. Frames
  * start 8-byte aligned, as a PMD would put them. After
  * each input every counter must add up and every mbuf be back in the pool. */
@@ -97,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t flags = data[0];
 	data++, size--;
 	__atomic_store_n(&lb_drop_all, (flags & 2) != 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp_scalar, (flags & 4) != 0, __ATOMIC_RELEASE); /* node_loop */
 	if ((flags & 1) && size > 1) {
 		size_t split = 1 + data[0] % (size - 1);
 		segs[0] = segment(data, split);
