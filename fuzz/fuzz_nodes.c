@@ -4,10 +4,11 @@
  *
  * Input: byte 0 = flags (bit 0: split into two segments at byte 1's offset,
  * bit 1: global drop switch on, bit 2: node_loop = scalar), then the frame.
- * The bytes before and after the frame in each segment are poisoned for AddressSanitizer, so reading a
- * byte outside the frame is a crash even inside the mbuf's buffer. Frames
- * start 8-byte aligned, as a PMD would put them. After
- * each input every counter must add up and every mbuf be back in the pool. */
+ * The bytes before and after the frame in each segment are poisoned for
+ * AddressSanitizer, so reading a byte outside the frame is a crash even
+ * inside the mbuf's buffer. Frames start 8-byte aligned, as a PMD would put
+ * them. After each input every counter must add up and every mbuf be back in
+ * the pool. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
