@@ -173,6 +173,7 @@ test_good_file_values(void)
 	CU_ASSERT_EQUAL(cfg.hash_seed, 0x10);
 	CU_ASSERT(cfg.drop);
 	CU_ASSERT(cfg.graph_stats);
+	CU_ASSERT(cfg.scalar_loop); /* node_loop's default */
 	CU_ASSERT_EQUAL(cfg.stats_interval, 5);
 	CU_ASSERT(cfg.ports[3].defined && !cfg.ports[0].defined);
 	CU_ASSERT_EQUAL(cfg.ports[3].rx_queues, 2);
@@ -186,6 +187,20 @@ test_good_file_values(void)
 	CU_ASSERT_EQUAL(cfg.vips[0].nb_backends, 2);
 	CU_ASSERT_EQUAL(cfg.vips[0].backends[1].port, 8443);
 	CU_ASSERT_EQUAL(cfg.vips[0].backends[1].mac.addr_bytes[5], 2);
+	lb_config_free(&cfg);
+	unlink(path);
+}
+
+static void
+test_node_loop_quad(void)
+{
+	static const char text[] = "[lb]\nnode_loop = quad\n"
+				   "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n";
+	struct lb_config cfg;
+	const char *path = harness_tmpfile(text, strlen(text));
+
+	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT(!cfg.scalar_loop);
 	lb_config_free(&cfg);
 	unlink(path);
 }
@@ -212,5 +227,6 @@ register_config_tests(void)
 	CU_add_test(s, "over-long line refused", test_overlong_line);
 	CU_add_test(s, "directory or missing file refused", test_not_a_file);
 	CU_add_test(s, "good file: values and defaults", test_good_file_values);
+	CU_add_test(s, "node_loop = quad", test_node_loop_quad);
 	CU_add_test(s, "shipped configs load", test_shipped_configs_load);
 }
