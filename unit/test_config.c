@@ -195,7 +195,9 @@ static void
 test_node_loop_quad(void)
 {
 	static const char text[] = "[lb]\nnode_loop = quad\n"
-				   "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n";
+				   "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n"
+				   "[vip.v]\naddr = 192.0.2.1\nport = 53\nproto = udp\nout_port = 0\n"
+				   "backend = 10.0.0.1:53 02:00:00:00:00:01\n";
 	struct lb_config cfg;
 	const char *path = harness_tmpfile(text, strlen(text));
 
