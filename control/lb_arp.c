@@ -69,7 +69,7 @@ lb_arp_init(const struct lb_config *cfg, const struct lb_port_info info[LB_MAX_P
 			.port_id = info[p].port_id,
 			.mac = info[p].mac,
 			.addr = cfg->ports[p].addr,
-			.mask = cfg->ports[p].prefix_len ? ~0u << (32 - cfg->ports[p].prefix_len) : 0,
+			.mask = lb_prefix_mask(cfg->ports[p].prefix_len),
 		};
 	struct rte_hash *h = rte_hash_create(&hp);
 	if (!h)
@@ -107,8 +107,7 @@ static struct arp_port *
 port_on_link(rte_be32_t addr)
 {
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++)
-		if (ports[p].defined &&
-		    ((rte_be_to_cpu_32(addr) ^ rte_be_to_cpu_32(ports[p].addr)) & ports[p].mask) == 0)
+		if (ports[p].defined && lb_in_subnet(addr, ports[p].addr, ports[p].mask))
 			return &ports[p];
 	return NULL;
 }

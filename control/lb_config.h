@@ -60,8 +60,7 @@ struct lb_cfg_port {
 static inline bool
 lb_cfg_port_on_link(const struct lb_cfg_port *p, rte_be32_t addr)
 {
-	const uint32_t mask = p->prefix_len ? ~0u << (32 - p->prefix_len) : 0;
-	return p->addr && ((rte_be_to_cpu_32(addr) ^ rte_be_to_cpu_32(p->addr)) & mask) == 0;
+	return p->addr && lb_in_subnet(addr, p->addr, lb_prefix_mask(p->prefix_len));
 }
 
 struct lb_cfg_rxq {

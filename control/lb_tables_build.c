@@ -179,7 +179,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 			.tx_edge = ports[p].tx_edge,
 			.mac = ports[p].mac,
 			.addr = cp->addr,
-			.mask = cp->prefix_len ? ~0u << (32 - cp->prefix_len) : 0,
+			.mask = lb_prefix_mask(cp->prefix_len),
 			.gateway = cp->gateway,
 		};
 	}

@@ -52,6 +52,20 @@ struct lb_vip {
 	char name[LB_NAME_SIZE];
 };
 
+/* The host-order netmask of a prefix length (0 to 32). */
+static inline uint32_t
+lb_prefix_mask(unsigned prefix_len)
+{
+	return prefix_len ? ~0u << (32 - prefix_len) : 0;
+}
+
+/* addr and net (network order) agree on the bits of mask (host order). */
+static inline bool
+lb_in_subnet(rte_be32_t addr, rte_be32_t net, uint32_t mask)
+{
+	return ((rte_be_to_cpu_32(addr) ^ rte_be_to_cpu_32(net)) & mask) == 0;
+}
+
 /* A port as the data path sees it, indexed by ethdev port id. */
 struct lb_port_dp {
 	bool defined;

@@ -21,7 +21,7 @@ route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop)
 		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
 		if (!p->addr)
 			continue;
-		if (((rte_be_to_cpu_32(dst) ^ rte_be_to_cpu_32(p->addr)) & p->mask) == 0) {
+		if (lb_in_subnet(dst, p->addr, p->mask)) {
 			*next_hop = dst;
 			return p;
 		}
