@@ -114,8 +114,9 @@ extern struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 extern struct lb_tables *lb_tables_current;
 /* Global drop switch ("traffic control"): VIP traffic goes to lb_drop-policy. */
 extern bool lb_drop_all;
-/* Nodes use their scalar reference loop instead of the quad loop
- * (lb_node_util.h): for tests and for measuring one against the other. */
+/* [lb] node_loop: true = scalar (lb-graph's default), false = quad
+ * (lb_node_util.h). Set once before the workers start; the unit tests switch
+ * it to compare both. */
 extern bool lb_dp_scalar;
 
 static inline struct lb_tables *

@@ -19,15 +19,16 @@ struct hash_arg {
 	struct lb_worker_counters *counters;
 };
 
-/* Pass 1: meta->hash, and the lookup entry it selects requested. */
-static __rte_always_inline void
+/* Pass 1: meta->hash; returns the lookup entry it selects, for the quad
+ * path to prefetch (NULL when the VIP has no lookup table). */
+static __rte_always_inline const void *
 hash_compute(struct rte_mbuf *m, const struct hash_arg *arg)
 {
 	struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_lookup *lu = meta->vip->lookup;
 
 	if (unlikely(lu == NULL)) /* no backend, or all drained */
-		return;
+		return NULL;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	/* TCP and UDP both start with source and destination port. */
@@ -35,7 +36,7 @@ hash_compute(struct rte_mbuf *m, const struct hash_arg *arg)
 
 	meta->hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
 				  ip->next_proto_id, arg->seed);
-	rte_prefetch0(&lu->entry[lb_lookup_slot(meta->hash, lu->size)]);
+	return &lu->entry[lb_lookup_slot(meta->hash, lu->size)];
 }
 
 /* Pass 2: the backend, counted. */
@@ -69,7 +70,7 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	};
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 
-	if (unlikely(__atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED))) {
+	if (__atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED)) {
 		lb_process_stream(graph, node, objs, nb_objs, hash_one, &arg);
 		return nb_objs;
 	}
@@ -79,7 +80,7 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + LB_PREFETCH_AHEAD < n)
 				lb_prefetch_mbuf(burst[i + LB_PREFETCH_AHEAD]);
-			hash_compute(burst[i], &arg);
+			rte_prefetch0(hash_compute(burst[i], &arg)); /* NULL: a no-op */
 		}
 		for (uint16_t i = 0; i < n; i++)
 			edges[i] = hash_select(burst[i], &arg);

@@ -110,7 +110,7 @@ lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, u
 
 	for (uint16_t done = 0; done < nb_objs;) {
 		const uint16_t n = RTE_MIN(nb_objs - done, RTE_GRAPH_BURST_SIZE);
-		if (unlikely(scalar))
+		if (scalar)
 			kept += lb_edges_scalar(objs + done, edges, n, one, arg);
 		else
 			kept += lb_edges_quad(objs + done, edges, n, one, arg);
