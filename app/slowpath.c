@@ -4,7 +4,6 @@
  * sleeps 1 ms when there is nothing to do. */
 #include <pthread.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_errno.h>
@@ -18,14 +17,6 @@
 static pthread_t thread;
 static bool stop, running;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *
 slowpath_main(void *arg)
 {
@@ -34,7 +25,7 @@ slowpath_main(void *arg)
 
 	(void)arg;
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		const uint64_t now = now_ms();
+		const uint64_t now = lb_arp_now_ms();
 		unsigned n = rte_ring_sc_dequeue_burst(lb_punt_ring, objs, RTE_DIM(objs), NULL);
 		for (unsigned i = 0; i < n; i++)
 			lb_arp_input(objs[i], now);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_telemetry.h>
 
@@ -335,14 +334,11 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	uint32_t first = 0;
 	unsigned total;
 	struct lb_arp_stats st;
-	struct timespec ts;
 	int n = split(params, buf, sizeof(buf), w, 1);
 
 	if (n < 0 || (n == 1 && lb_parse_u32(w[0], 0, LB_NEIGH_MAX, &first) < 0))
 		return reply_usage(d, n, "usage: /lb/arp[,FIRST]");
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned got = lb_arp_entries(e, first, RTE_DIM(e), (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-				      &total);
+	unsigned got = lb_arp_entries(e, first, RTE_DIM(e), lb_arp_now_ms(), &total);
 	struct rte_tel_data *entries = rte_tel_data_alloc();
 	if (!entries)
 		return reply_error(d, "out of memory");

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -28,6 +29,15 @@ struct lb_arp_stats {
 int lb_arp_init(const struct lb_config *cfg, const struct lb_port_info ports[LB_MAX_PORTS],
 		struct rte_mempool *pool, struct rte_rcu_qsbr *qs);
 void lb_arp_fini(void);
+
+/* The clock every now_ms below is read from (monotonic milliseconds). */
+static inline uint64_t
+lb_arp_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* One punted frame: learn from it, answer it; m is consumed. */
 void lb_arp_input(struct rte_mbuf *m, uint64_t now_ms);
