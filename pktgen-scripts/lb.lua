@@ -104,35 +104,37 @@ function lb.commands(lines)
 	os.remove(path)
 end
 
--- Range mode: one destination (VIP:port), src_ips addresses from src_ip up
--- and src_ports ports from src_port up. pktgen steps every field once per
--- packet, so the flow count is lcm(src_ips, src_ports).
-function lb.range_flows(port, t)
-	if t.src_port + t.src_ports - 1 > 65535 then
-		fail("source ports %d + %d leave 1..65535", t.src_port, t.src_ports)
+-- Range mode from a script's settings `s`: one destination (VIP:VIP_PORT),
+-- SRC_IPS addresses from SRC_IP up and SRC_PORTS ports from SRC_PORT up,
+-- frames of `size` bytes. pktgen steps every field once per packet, so the
+-- flow count is lcm(SRC_IPS, SRC_PORTS).
+function lb.range_flows(s, proto, size)
+	local port = s.PORT
+	if s.SRC_PORT + s.SRC_PORTS - 1 > 65535 then
+		fail("source ports %d + %d leave 1..65535", s.SRC_PORT, s.SRC_PORTS)
 	end
-	pktgen.range.dst_mac(port, "start", t.dst_mac)
-	pktgen.range.src_mac(port, "start", t.src_mac)
+	pktgen.range.dst_mac(port, "start", s.DST_MAC)
+	pktgen.range.src_mac(port, "start", s.SRC_MAC)
 	for _, w in ipairs({"start", "min", "max"}) do
-		pktgen.range.dst_ip(port, w, t.vip)
-		pktgen.range.dst_port(port, w, t.vip_port)
-		pktgen.range.pkt_size(port, w, t.size)
+		pktgen.range.dst_ip(port, w, s.VIP)
+		pktgen.range.dst_port(port, w, s.VIP_PORT)
+		pktgen.range.pkt_size(port, w, size)
 	end
 	pktgen.range.dst_ip(port, "inc", "0.0.0.0")
 	pktgen.range.dst_port(port, "inc", 0)
 	pktgen.range.pkt_size(port, "inc", 0)
-	pktgen.range.src_ip(port, "start", t.src_ip)
-	pktgen.range.src_ip(port, "min", t.src_ip)
-	pktgen.range.src_ip(port, "max", lb.ip_add(t.src_ip, t.src_ips - 1))
-	pktgen.range.src_ip(port, "inc", t.src_ips > 1 and "0.0.0.1" or "0.0.0.0")
-	pktgen.range.src_port(port, "start", t.src_port)
-	pktgen.range.src_port(port, "min", t.src_port)
-	pktgen.range.src_port(port, "max", t.src_port + t.src_ports - 1)
-	pktgen.range.src_port(port, "inc", t.src_ports > 1 and 1 or 0)
+	pktgen.range.src_ip(port, "start", s.SRC_IP)
+	pktgen.range.src_ip(port, "min", s.SRC_IP)
+	pktgen.range.src_ip(port, "max", lb.ip_add(s.SRC_IP, s.SRC_IPS - 1))
+	pktgen.range.src_ip(port, "inc", s.SRC_IPS > 1 and "0.0.0.1" or "0.0.0.0")
+	pktgen.range.src_port(port, "start", s.SRC_PORT)
+	pktgen.range.src_port(port, "min", s.SRC_PORT)
+	pktgen.range.src_port(port, "max", s.SRC_PORT + s.SRC_PORTS - 1)
+	pktgen.range.src_port(port, "inc", s.SRC_PORTS > 1 and 1 or 0)
 	pktgen.range.ttl(port, "start", 64)
-	pktgen.range.ip_proto(port, t.proto)
+	pktgen.range.ip_proto(port, proto)
 	-- pktgen paces by the single packet's size even in range mode.
-	pktgen.set(port, "size", t.size)
+	pktgen.set(port, "size", size)
 	pktgen.set_range(port, "on")
 end
 
@@ -225,9 +227,7 @@ end
 -- A flood to one VIP from a range of clients, at RATE for SECONDS: rates
 -- every second, totals at the end. `flags`: TCP flags of every packet.
 function lb.flood(s, proto, flags)
-	lb.range_flows(s.PORT, {dst_mac = s.DST_MAC, src_mac = s.SRC_MAC, vip = s.VIP,
-		vip_port = s.VIP_PORT, src_ip = s.SRC_IP, src_ips = s.SRC_IPS, src_port = s.SRC_PORT,
-		src_ports = s.SRC_PORTS, size = s.SIZE, proto = proto})
+	lb.range_flows(s, proto, s.SIZE)
 	if flags then
 		local lines = {string.format("range %s tcp flag clr all", s.PORT)}
 		for _, f in ipairs(flags) do

@@ -42,9 +42,7 @@ lb.main("size-sweep", function()
 	end
 	local tolerance = s.LOSS_TOLERANCE / 100
 	for _, size in ipairs(s.SIZES) do
-		lb.range_flows(s.PORT, {dst_mac = s.DST_MAC, src_mac = s.SRC_MAC, vip = s.VIP,
-			vip_port = s.VIP_PORT, src_ip = s.SRC_IP, src_ips = s.SRC_IPS, src_port = s.SRC_PORT,
-			src_ports = s.SRC_PORTS, size = size, proto = "udp"})
+		lb.range_flows(s, "udp", size)
 		pktgen.set(s.PORT, "rate", 100)
 		local line = lb.line_rate_pps(s.PORT)
 		local full = trial(size, 100)

@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 pktgen=$(realpath "$1")
 build=$2
 shift 2
-scripts=("${@:-udp-flood.lua tcp-syn.lua size-sweep.lua mixed.lua}")
-read -r -a scripts <<<"${scripts[*]}"
+scripts=("$@")
+[ ${#scripts[@]} -gt 0 ] || scripts=(udp-flood.lua tcp-syn.lua size-sweep.lua mixed.lua)
 conf=conf/examples/pktgen-memif.ini
 out=results/pktgen
 mkdir -p "$out"
