@@ -11,6 +11,7 @@
 # results/bench-<time>/ (results.md, runs.csv, mpps.png).
 # Usage: bench/run.sh BUILD_DIR [RUNS] [SECONDS] [FLOWS]   (from the project root)
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 runs=${2:-5}
 seconds=${3:-5}
@@ -76,10 +77,6 @@ contenders=${CONTENDERS:-"testpmd-io testpmd-macswap testpmd-5tswap l3fwd-graph 
 echo "contender,run,rx_mpps,tx_mpps" >"$out/runs.csv"
 echo "contender,run,node,cycles_per_packet" >"$out/nodes.csv"
 
-node_cycles() { # LOG: "node cycles/packet" from the last statistics row of each node
-	awk -F'|' 'NF > 7 && $2 !~ /Node/ { gsub(/ /, "", $2); opc[$2] = $6 + 0; cpc[$2] = $8 + 0 }
-		END { for (n in opc) if (opc[n] > 0) printf "%s %.1f\n", n, cpc[n] / opc[n] }' "$1" | sort
-}
 for c in $contenders; do
 	for r in $(seq "$runs"); do
 		if ! start_server "$c"; then

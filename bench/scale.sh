@@ -6,6 +6,7 @@
 # Results: results/scale-<time>/results.md.
 # Usage: bench/scale.sh BUILD_DIR [RUNS] [SECONDS]   (from the project root)
 set -u
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 runs=${2:-3}
 seconds=${3:-5}
@@ -54,8 +55,8 @@ measure() {
 	[ -n "$churn" ] && { kill "$churn"; wait "$churn" 2>/dev/null; churn=; }
 	kill -INT "$server"; wait "$server" 2>/dev/null; server=
 	mpps=$(sed -n 's/.*RX_MPPS=\([0-9.]*\).*/\1/p' "$tmp/gen.log")
-	cyc=$(awk -F'|' '$2 ~ /lb_(classify|hash|rewrite) / { opc = $6 + 0; if (opc > 0) c[$2] = $8 / opc }
-		END { s = 0; for (n in c) s += c[n]; printf "%.1f", s }' "$tmp/lb.log")
+	cyc=$(node_cycles "$tmp/lb.log" |
+		awk '$1 ~ /^lb_(classify|hash|rewrite)$/ { s += $2 } END { printf "%.1f", s }')
 	echo "${mpps:-0} ${cyc:-0}"
 }
 
