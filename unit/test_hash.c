@@ -9,17 +9,14 @@
 
 #include "nodes/lb_dataplane.h"
 #include "nodes/lb_flow_hash.h"
+#include "unit/test_rng.h"
 #include "unit/tests.h"
 
-/* xorshift64*: a fixed, portable stream of test tuples */
 static uint64_t rng_state;
 static uint32_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+	return (uint32_t)(test_rng64(&rng_state) >> 32);
 }
 
 static void

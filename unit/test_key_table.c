@@ -8,22 +8,15 @@
 #include <rte_lcore.h>
 
 #include "control/lb_key_table.h"
+#include "unit/test_rng.h"
 #include "unit/tests.h"
 
 static uint64_t rng_state;
-static uint64_t
-rng64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 static uint64_t
 random_key(void)
 {
-	uint64_t r = rng64();
+	uint64_t r = test_rng64(&rng_state);
 	return lb_key_make((rte_be32_t)r, (rte_be16_t)(r >> 32), (r >> 48) & 1 ? IPPROTO_TCP : IPPROTO_UDP);
 }
 
