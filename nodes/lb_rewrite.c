@@ -8,8 +8,9 @@
 #include "nodes/lb_node_util.h"
 
 static __rte_always_inline rte_edge_t
-rewrite_one(struct rte_mbuf *m, void *unused)
+rewrite_one(struct rte_mbuf *m, void *arg)
 {
+	struct lb_worker_counters *counters = arg;
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 	const struct lb_backend *be = meta->backend;
@@ -17,6 +18,9 @@ rewrite_one(struct rte_mbuf *m, void *unused)
 	if (unlikely(!be->resolved))
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR); /* ARP has not found its MAC yet */
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	counters->vip_pkts[vip->index]++;
+	counters->backend_pkts[be->slot]++;
 
 	lb_nat_rewrite(m, meta, LB_NAT_DST, be->addr, be->port);
 	rte_ether_addr_copy(&vip->src_mac, &eth->src_addr);
@@ -27,8 +31,9 @@ rewrite_one(struct rte_mbuf *m, void *unused)
 static uint16_t
 lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	lb_counters[graph->id].forwarded +=
-		lb_process_stream(graph, node, objs, nb_objs, rewrite_one, NULL);
+	struct lb_worker_counters *counters = &lb_counters[graph->id];
+
+	counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, counters);
 	return nb_objs;
 }
 
