@@ -275,3 +275,33 @@ fixture_find(const char *name)
 			return &fixtures[i];
 	abort();
 }
+
+int
+fixture_flow_frames(const struct fixture_vip *vips, unsigned nb_vips, uint32_t flows, uint32_t size,
+		    uint8_t **frames, uint16_t **lens)
+{
+	*frames = calloc(flows, size);
+	*lens = calloc(flows, sizeof(**lens));
+	if (!*frames || !*lens || nb_vips == 0)
+		return -1;
+	for (uint32_t f = 0; f < flows; f++) {
+		const struct fixture_vip *fv = &vips[f % nb_vips];
+		uint8_t tagged[PKT_MAX], payload[PKT_MAX] = {0};
+		struct pkt_view tv;
+		size_t tlen = fixture_build_ok(tagged, sizeof(tagged), fv, f, 0);
+		pkt_parse(tagged, tlen, &tv);
+		const size_t hdrs = 14 + 20 + (fv->proto == IPPROTO_TCP ? 20 : 8);
+		const size_t plen = size > hdrs ? size - hdrs : 0;
+		memcpy(payload, tagged + hdrs, plen < tlen - hdrs ? plen : tlen - hdrs);
+		struct pkt_spec s = {
+			.vlan = -1, .src = tv.src, .dst = tv.dst, .sport = tv.sport, .dport = tv.dport,
+			.proto = fv->proto, .ttl = 64, .payload = payload, .payload_len = plen,
+		};
+		memcpy(s.src_mac, tagged + 6, 6);
+		memcpy(s.dst_mac, tagged, 6);
+		(*lens)[f] = pkt_build(*frames + (size_t)f * size, size, &s);
+		if ((*lens)[f] < FIXTURE_MIN_FRAME) /* Ethernet padding */
+			(*lens)[f] = FIXTURE_MIN_FRAME;
+	}
+	return 0;
+}

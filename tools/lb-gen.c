@@ -28,7 +28,6 @@
 #include "tools/pkt.h"
 
 #define BURST 32
-#define MIN_FRAME 60
 
 static volatile sig_atomic_t quit;
 static void on_signal(int sig) { (void)sig; quit = 1; }
@@ -64,7 +63,7 @@ parse_args(struct gen *g, int argc, char **argv)
 		case 'f': if (lb_parse_u32(optarg, 1, 1u << 22, &g->flows) < 0) return -1; break;
 		case 'd': g->duration = strtod(optarg, &end); if (*end || g->duration <= 0) return -1; break;
 		case 'r': g->rate = strtod(optarg, &end); if (*end || g->rate < 0) return -1; break;
-		case 's': if (lb_parse_u32(optarg, MIN_FRAME, 1514, &g->size) < 0) return -1; break;
+		case 's': if (lb_parse_u32(optarg, FIXTURE_MIN_FRAME, 1514, &g->size) < 0) return -1; break;
 		case 'v': vip = optarg; break;
 		case 'b': g->backends = true; break;
 		default: return -1;
@@ -82,39 +81,21 @@ parse_args(struct gen *g, int argc, char **argv)
 	return 0;
 }
 
-/* One frame per flow, to its VIP, `size` bytes (without the Ethernet FCS:
- * 60 is a "64-byte" frame). The payload carries the fixture tag (flow
- * number) when it has room for it: TCP frames need 66 bytes. */
+/* One frame per flow (fixture_flow_frames), to every VIP in turn or to --vip. */
 static int
 build_frames(struct gen *g)
 {
-	g->frames = calloc(g->flows, g->size);
-	g->lens = calloc(g->flows, sizeof(*g->lens));
+	struct fixture_vip vips[LB_MAX_VIPS];
+	unsigned n = 0;
+
+	for (unsigned v = 0; v < g->cfg.nb_vips; v++)
+		if (g->vip < 0 || (unsigned)g->vip == v)
+			vips[n++] = (struct fixture_vip){.addr = g->cfg.vips[v].addr, .port = g->cfg.vips[v].port,
+							 .proto = g->cfg.vips[v].proto, .index = v};
 	g->flow_backend = calloc(g->flows, sizeof(*g->flow_backend));
-	if (!g->frames || !g->lens || !g->flow_backend)
+	if (!g->flow_backend)
 		return -1;
-	for (uint32_t f = 0; f < g->flows; f++) {
-		unsigned v = g->vip >= 0 ? (unsigned)g->vip : f % g->cfg.nb_vips;
-		struct fixture_vip fv = {.addr = g->cfg.vips[v].addr, .port = g->cfg.vips[v].port,
-					 .proto = g->cfg.vips[v].proto, .index = v};
-		uint8_t tagged[PKT_MAX], payload[PKT_MAX] = {0};
-		struct pkt_view tv;
-		size_t tlen = fixture_build_ok(tagged, sizeof(tagged), &fv, f, 0);
-		pkt_parse(tagged, tlen, &tv);
-		const size_t hdrs = 14 + 20 + (fv.proto == IPPROTO_TCP ? 20 : 8);
-		const size_t plen = g->size > hdrs ? g->size - hdrs : 0;
-		memcpy(payload, tagged + hdrs, RTE_MIN(plen, tlen - hdrs));
-		struct pkt_spec s = {
-			.vlan = -1, .src = tv.src, .dst = tv.dst, .sport = tv.sport, .dport = tv.dport,
-			.proto = fv.proto, .ttl = 64, .payload = payload, .payload_len = plen,
-		};
-		memcpy(s.src_mac, tagged + 6, 6);
-		memcpy(s.dst_mac, tagged, 6);
-		g->lens[f] = pkt_build(g->frames + (size_t)f * g->size, g->size, &s);
-		if (g->lens[f] < MIN_FRAME) /* Ethernet padding */
-			g->lens[f] = MIN_FRAME;
-	}
-	return 0;
+	return fixture_flow_frames(vips, n, g->flows, g->size, &g->frames, &g->lens);
 }
 
 static void
