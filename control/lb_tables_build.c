@@ -8,6 +8,7 @@
 #include "control/lb_key_table.h"
 #include "control/lb_lookup.h"
 #include "control/lb_tables_build.h"
+#include "nodes/lb_nat.h"
 
 static int
 socket_of_caller(void)
@@ -91,6 +92,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info 
 			.slot = cv->backends[b].slot,
 		};
 		v->backends[b].resolved = backend_mac(cfg, cv, &cv->backends[b], &v->backends[b].mac);
+		lb_nat_dst_deltas(v->addr, v->port, &v->backends[b]);
 	}
 	if (lut_size) {
 		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),

@@ -30,6 +30,11 @@ struct lb_backend {
 	struct rte_ether_addr mac; /* next hop for this backend */
 	bool resolved;             /* mac is known (from the INI or ARP) */
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
+	/* What VIP -> this backend changes in the checksums, as RFC 1624 sums
+	 * (lb_nat_dst_to_backend): the IPv4 header's destination address and
+	 * TTL - 1; the TCP/UDP destination address and port. */
+	uint32_t ip_cksum_delta;
+	uint32_t l4_cksum_delta;
 };
 
 /* Selection: backend = backends[entry[lb_lookup_slot(hash, size)]]. Filled by Maglev or by
@@ -129,7 +134,6 @@ lb_tables_get(void)
 struct lb_mbuf_meta {
 	const struct lb_vip *vip;
 	const struct lb_backend *backend;
-	uint32_t hash;
 	uint16_t l3_off; /* from the start of the frame */
 	uint16_t l4_off;
 };
@@ -201,9 +205,15 @@ lb_lookup_slot(uint32_t hash, uint32_t size)
 	return (uint32_t)(((uint64_t)hash * size) >> 32);
 }
 
+/* The entry of a flow hash in a lookup table (lb_hash reads it). */
+static inline const uint16_t *
+lb_lookup_entry(const struct lb_lookup *lu, uint32_t hash)
+{
+	return &lu->entry[lb_lookup_slot(hash, lu->size)];
+}
+
 static inline const struct lb_backend *
 lb_vip_select(const struct lb_vip *vip, uint32_t hash)
 {
-	const struct lb_lookup *lu = vip->lookup;
-	return &vip->backends[lu->entry[lb_lookup_slot(hash, lu->size)]];
+	return &vip->backends[*lb_lookup_entry(vip->lookup, hash)];
 }

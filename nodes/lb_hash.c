@@ -5,7 +5,9 @@
  * The table entry is the one random access per packet (a 65537-entry table
  * is 128 KB, beyond L1), so the quad path works in two passes over the
  * burst: hash every packet and prefetch its entry, then select. The scalar
- * reference does both steps packet by packet; they must agree. */
+ * reference does both steps packet by packet; they must agree. Nothing in
+ * this node waits for the entry's value (lb_rewrite counts the backend), so
+ * the scalar loop's loads overlap out of order across packets. */
 #include <rte_ip.h>
 #include <rte_udp.h>
 
@@ -14,62 +16,52 @@
 
 #define NEXT_REWRITE LB_NEXT_OWN(0)
 
-struct hash_arg {
-	uint32_t seed;
-};
-
-/* Pass 1: meta->hash; returns the lookup entry it selects, for the quad
- * path to prefetch (NULL when the VIP has no lookup table). */
-static __rte_always_inline const void *
-hash_compute(struct rte_mbuf *m, const struct hash_arg *arg)
+/* The flow's entry in its VIP's lookup table, or NULL when the VIP has no
+ * table (no backend with a weight, or all drained). */
+static __rte_always_inline const uint16_t *
+hash_entry(struct rte_mbuf *m, uint32_t seed)
 {
-	struct lb_mbuf_meta *meta = lb_meta(m);
+	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_lookup *lu = meta->vip->lookup;
 
-	if (unlikely(lu == NULL)) /* no backend, or all drained */
+	if (unlikely(lu == NULL))
 		return NULL;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	/* TCP and UDP both start with source and destination port. */
 	const struct rte_udp_hdr *l4 = (const struct rte_udp_hdr *)(p + meta->l4_off);
-
-	meta->hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
-				  ip->next_proto_id, arg->seed);
-	return &lu->entry[lb_lookup_slot(meta->hash, lu->size)];
+	const uint32_t hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
+					   ip->next_proto_id, seed);
+	return lb_lookup_entry(lu, hash);
 }
 
-/* Pass 2: the backend. lb_rewrite counts it, where the backend's line is
- * read anyway: a counter here would make every packet wait for its lookup
- * entry (20 cycles a packet, README "Performance"). */
+/* The backend the entry names (lb_rewrite counts it). */
 static __rte_always_inline rte_edge_t
-hash_select(struct rte_mbuf *m, const struct hash_arg *arg __rte_unused)
+hash_select(struct rte_mbuf *m, const uint16_t *entry)
 {
 	struct lb_mbuf_meta *meta = lb_meta(m);
-	const struct lb_vip *vip = meta->vip;
 
-	if (unlikely(vip->lookup == NULL))
+	if (unlikely(entry == NULL))
 		return LB_NEXT_DROP(LB_DROP_NO_BACKEND);
-	meta->backend = lb_vip_select(vip, meta->hash);
+	meta->backend = &meta->vip->backends[*entry];
 	return NEXT_REWRITE;
 }
 
 static __rte_always_inline rte_edge_t
-hash_one(struct rte_mbuf *m, void *arg)
+hash_one(struct rte_mbuf *m, void *seed)
 {
-	hash_compute(m, arg);
-	return hash_select(m, arg);
+	return hash_select(m, hash_entry(m, *(const uint32_t *)seed));
 }
 
 static uint16_t
 lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	struct hash_arg arg = {
-		.seed = lb_tables_get()->hash_seed,
-	};
+	uint32_t seed = lb_tables_get()->hash_seed;
+	const uint16_t *entries[RTE_GRAPH_BURST_SIZE];
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 
 	if (__atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED)) {
-		lb_process_stream(graph, node, objs, nb_objs, hash_one, &arg);
+		lb_process_stream(graph, node, objs, nb_objs, hash_one, &seed);
 		return nb_objs;
 	}
 	for (uint16_t done = 0; done < nb_objs;) {
@@ -78,10 +70,11 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + LB_PREFETCH_AHEAD < n)
 				lb_prefetch_mbuf(burst[i + LB_PREFETCH_AHEAD]);
-			rte_prefetch0(hash_compute(burst[i], &arg)); /* NULL: a no-op */
+			entries[i] = hash_entry(burst[i], seed);
+			rte_prefetch0(entries[i]); /* NULL: a no-op */
 		}
 		for (uint16_t i = 0; i < n; i++)
-			edges[i] = hash_select(burst[i], &arg);
+			edges[i] = hash_select(burst[i], entries[i]);
 		lb_enqueue_edges(graph, node, burst, edges, n, n == nb_objs);
 		done += n;
 	}

@@ -22,7 +22,7 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 	counters->vip_pkts[vip->index]++;
 	counters->backend_pkts[be->slot]++;
 
-	lb_nat_rewrite(m, meta, LB_NAT_DST, be->addr, be->port);
+	lb_nat_dst_to_backend(m, meta, be);
 	rte_ether_addr_copy(&vip->src_mac, &eth->src_addr);
 	rte_ether_addr_copy(&be->mac, &eth->dst_addr);
 	return vip->tx_edge;
