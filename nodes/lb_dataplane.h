@@ -30,9 +30,7 @@ struct lb_backend {
 	struct rte_ether_addr mac; /* next hop for this backend */
 	bool resolved;             /* mac is known (from the INI or ARP) */
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
-	/* What VIP -> this backend changes in the checksums, as RFC 1624 sums
-	 * (lb_nat_dst_to_backend): the IPv4 header's destination address and
-	 * TTL - 1; the TCP/UDP destination address and port. */
+	/* lb_nat_delta(VIP -> this backend), for lb_nat_dst_to_backend. */
 	uint32_t ip_cksum_delta;
 	uint32_t l4_cksum_delta;
 };

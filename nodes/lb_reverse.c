@@ -55,7 +55,7 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	}
 	const struct lb_neigh *nh = data;
 
-	lb_nat_rewrite(m, meta, LB_NAT_SRC, vip->addr, vip->port);
+	lb_nat_src_to_vip(m, meta, vip);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
 	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 	return out->tx_edge;
