@@ -22,10 +22,12 @@ tmp=$(mktemp -d /tmp/lb-bench.XXXXXX)
 server=
 trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 sock=$tmp/memif.sock
-eal_common="--no-huge -m 512 --no-pci --log-level=*:warning"
+eal_common="$(eal_mem) --no-pci --log-level=*:warning"
+echo "EAL memory: $eal_common"
 
 lb_conf() { # HASH OUT [LOOP]: conf/examples/memif.ini, VIPs in 198.18.0.0/24, graph statistics on
 	sed -e "s#/run/lb-memif.sock#$sock#" -e "s#--file-prefix=lb-memif#--file-prefix=bench-lb-$$#" \
+		-e "s#--no-huge -m 512#$(eal_mem)#" \
 		-e "s/^stats_interval = 1$/stats_interval = 0\ngraph_stats = on\nnode_loop = ${3:-scalar}/" \
 		-e 's/^addr = 198.51.100./addr = 198.18.0./' \
 		-e "s/^out_port = 0$/out_port = 0\nhash = $1/" conf/examples/memif.ini >"$2"
@@ -118,6 +120,7 @@ awk -F, -v runs="$runs" -v seconds="$seconds" -v flows="$flows" '
 		}
 		printf "\n%d runs of %d s each, %d flows, 60-byte frames, one forwarding core each.\n", runs, seconds, flows
 	}' "$out/runs.csv" >"$out/results.md"
+echo "EAL memory options of every process: $(eal_mem) (bench/lib.sh eal_mem)." >>"$out/results.md"
 
 # Cycles per packet per node: medians over the runs; the lb nodes' sum is
 # taken per run, then its median.

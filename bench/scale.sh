@@ -16,7 +16,8 @@ tmp=$(mktemp -d /tmp/lb-scale.XXXXXX)
 server= churn=
 trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; [ -n "$churn" ] && kill "$churn" 2>/dev/null; rm -rf "$tmp"' EXIT
 sock=$tmp/memif.sock
-eal="--no-huge -m 512 --no-pci --log-level=*:warning"
+eal="$(eal_mem) --no-pci --log-level=*:warning"
+echo "EAL memory: $eal"
 
 conf() { # BACKENDS OUT: one TCP VIP with that many backends
 	{
