@@ -208,6 +208,7 @@ main(int argc, char **argv)
 	}
 	lb_tables_publish(t, NULL);
 	__atomic_store_n(&lb_dp_scalar, !opt.quad, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_drop_all, cfg.drop, __ATOMIC_RELEASE);
 
 	for (unsigned v = 0; v < cfg.nb_vips; v++)
 		vips[v] = (struct fixture_vip){.addr = cfg.vips[v].addr, .port = cfg.vips[v].port,
@@ -265,6 +266,36 @@ main(int argc, char **argv)
 			lb3 += cpp;
 	}
 	printf("[NODEBENCH] lb_classify+lb_hash+lb_rewrite=%.1f cycles/packet\n", lb3);
+
+	/* Figures of a run that dropped would be of the drop path: every frame
+	 * made must have left by bench_sink (totals after the last walk). */
+	struct reading total = {0};
+	sp.cookie = &total;
+	struct rte_graph_cluster_stats *stats_total = rte_graph_cluster_stats_create(&sp);
+	uint64_t made = 0, dropped = 0;
+	if (!stats_total) {
+		fprintf(stderr, "lb-nodebench: cannot read the graph statistics\n");
+		return 1;
+	}
+	take(stats_total, &total);
+	rte_graph_cluster_stats_destroy(stats_total);
+	for (unsigned i = 0; i < total.n; i++) {
+		if (!strcmp(total.name[i], "bench_src"))
+			made = total.objs[i];
+		else if (!strncmp(total.name[i], LB_DROP_NODE_PREFIX, strlen(LB_DROP_NODE_PREFIX)) &&
+			 total.objs[i] > 0) {
+			printf("[NODEBENCH] %s: %" PRIu64 " packets\n", total.name[i], total.objs[i]);
+			dropped += total.objs[i];
+		}
+	}
+	printf("[NODEBENCH] made=%" PRIu64 " forwarded=%" PRIu64 " dropped=%" PRIu64 "\n", made, total.sunk,
+	       dropped);
+	if (made == 0 || total.sunk != made) {
+		fprintf(stderr, "lb-nodebench: %" PRIu64 " of %" PRIu64 " frames were not forwarded: "
+				"the figures above are not the forwarding path's\n",
+			made - total.sunk, made);
+		return 1;
+	}
 	rte_graph_cluster_stats_destroy(stats_before);
 	rte_graph_cluster_stats_destroy(stats_after);
 	rte_graph_destroy(rte_graph_from_name("nodebench"));
