@@ -76,6 +76,14 @@ usage(FILE *f, const char *prog)
 		fprintf(f, "  %-14s %s\n", lb_drop_reason_names[r], lb_drop_reason_docs[r]);
 }
 
+/* [lb] node_loop resolved: auto is quad on hugepages, scalar on 4 KB pages,
+ * the faster of the two on each (README "Performance"). */
+static bool
+node_loop_quad(const struct lb_config *cfg)
+{
+	return cfg->node_loop == LB_LOOP_QUAD || (cfg->node_loop == LB_LOOP_AUTO && rte_eal_has_hugepages());
+}
+
 static double
 now_s(void)
 {
@@ -98,7 +106,7 @@ run(double duration)
 	}
 	lb_tables_publish(t, NULL);
 	__atomic_store_n(&lb_drop_all, app.cfg.drop, __ATOMIC_RELEASE);
-	__atomic_store_n(&lb_dp_scalar, app.cfg.scalar_loop, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp_scalar, !node_loop_quad(&app.cfg), __ATOMIC_RELEASE);
 
 	size_t sz = rte_rcu_qsbr_get_memsize(app.cfg.nb_workers);
 	app.qs = rte_zmalloc("lb_rcu", sz, RTE_CACHE_LINE_SIZE);
@@ -123,8 +131,11 @@ run(double duration)
 			break;
 		}
 	}
-	printf("lb-graph %s: %u worker(s), %u VIP(s); Ctrl-C to stop\n", LB_VERSION,
-	       app.cfg.nb_workers, app.cfg.nb_vips);
+	printf("lb-graph %s: %u worker(s), %u VIP(s), node_loop %s (%s); Ctrl-C to stop\n", LB_VERSION,
+	       app.cfg.nb_workers, app.cfg.nb_vips, node_loop_quad(&app.cfg) ? "quad" : "scalar",
+	       app.cfg.node_loop != LB_LOOP_AUTO ? "from the INI"
+	       : rte_eal_has_hugepages()	     ? "auto: hugepages"
+						     : "auto: 4 KB pages");
 	fflush(stdout);
 
 	start = last = now_s();

@@ -214,6 +214,12 @@ lb_proto_name(uint8_t proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
 }
 
+const char *
+lb_node_loop_name(enum lb_node_loop loop)
+{
+	return loop == LB_LOOP_QUAD ? "quad" : loop == LB_LOOP_SCALAR ? "scalar" : "auto";
+}
+
 /* ---- sections ---- */
 
 static bool
@@ -426,12 +432,14 @@ lb_key(struct parse_state *st, const char *key, const char *value)
 		BOOL_KEY(cfg->graph_stats);
 		break;
 	case 4:
-		if (strcmp(value, "quad") == 0)
-			cfg->scalar_loop = false;
+		if (strcmp(value, "auto") == 0)
+			cfg->node_loop = LB_LOOP_AUTO;
+		else if (strcmp(value, "quad") == 0)
+			cfg->node_loop = LB_LOOP_QUAD;
 		else if (strcmp(value, "scalar") == 0)
-			cfg->scalar_loop = true;
+			cfg->node_loop = LB_LOOP_SCALAR;
 		else
-			return fail(st, st->line, key, "expected quad or scalar");
+			return fail(st, st->line, key, "expected auto, quad or scalar");
 		break;
 	}
 	return 1;
@@ -800,7 +808,7 @@ config_defaults(struct lb_config *cfg, const char *path)
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	cfg->stats_interval = 1;
 	cfg->hash_seed = 0x1b873593;
-	cfg->scalar_loop = true; /* measured faster over memif (README "Performance") */
+	cfg->node_loop = LB_LOOP_AUTO;
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		cfg->ports[p].rx_queues = 1;
 		cfg->ports[p].rx_desc = 1024;
@@ -886,7 +894,7 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 		fprintf(f, "mbufs = %u\n", cfg->mbufs);
 	fprintf(f, "\n[lb]\nhash_seed = 0x%x\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\nnode_loop = %s\n",
 		cfg->hash_seed, cfg->drop ? "on" : "off", cfg->stats_interval,
-		cfg->graph_stats ? "on" : "off", cfg->scalar_loop ? "scalar" : "quad");
+		cfg->graph_stats ? "on" : "off", lb_node_loop_name(cfg->node_loop));
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		const struct lb_cfg_port *cp = &cfg->ports[p];
 		if (!cp->defined)

@@ -89,7 +89,9 @@ struct lb_config {
 	bool drop;
 	unsigned stats_interval; /* seconds, 0 = no periodic line */
 	bool graph_stats;
-	bool scalar_loop; /* node_loop = scalar: the nodes' reference loop */
+	/* node_loop: auto = quad on hugepages, scalar on 4 KB pages (the faster
+	 * of the two on each, README "Performance"); lb-graph resolves it. */
+	enum lb_node_loop { LB_LOOP_AUTO, LB_LOOP_SCALAR, LB_LOOP_QUAD } node_loop;
 	/* [port.N], indexed by N */
 	struct lb_cfg_port ports[LB_MAX_PORTS];
 	/* [worker.L] in file order: graph id = position */
@@ -124,3 +126,4 @@ int lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why)
 /* "IP:PORT" */
 int lb_parse_addr_port(const char *s, rte_be32_t *addr, uint16_t *port, const char **why);
 const char *lb_proto_name(uint8_t proto);
+const char *lb_node_loop_name(enum lb_node_loop loop);

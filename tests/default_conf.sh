@@ -34,6 +34,7 @@ pid=
 expect "[ $rc -eq 0 ]" "SIGTERM: clean exit 0 (got $rc)"
 expect "grep -q '^\[TOTAL\] RX=[1-9]' '$tmp/log'" "SIGTERM: totals printed"
 expect "grep -qx '\[MBUF\] in_use=0' '$tmp/log'" "every mbuf back in the pool at exit"
+expect "grep -q 'node_loop scalar (auto: 4 KB pages)' '$tmp/log'" "node_loop auto is scalar without hugepages"
 last=$(grep '^\[STATS\]' "$tmp/log" | tail -n 1)
 echo "  $last"
 expect "echo '$last' | grep -Eq 'RX_PPS=[1-9][0-9]* TX_PPS=[1-9][0-9]* DROP=[1-9]'" \

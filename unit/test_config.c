@@ -79,7 +79,7 @@ static const struct bad_case cases[] = {
 	{"no worker", PORT VIP, 0, 8, "key '[worker.L]': no worker defined"},
 	{"huge value", "[lb]\nhash_seed = 99999999999999999999999\n" GOOD, 0, 2, "key 'hash_seed': hash_seed must be"},
 	{"bad bool", "[lb]\ndrop = maybe\n" GOOD, 0, 2, "key 'drop': expected on or off"},
-	{"bad node_loop", "[lb]\nnode_loop = fast\n" GOOD, 0, 2, "key 'node_loop': expected quad or scalar"},
+	{"bad node_loop", "[lb]\nnode_loop = fast\n" GOOD, 0, 2, "key 'node_loop': expected auto, quad or scalar"},
 	{"negative interval", "[lb]\nstats_interval = -1\n" GOOD, 0, 2, "key 'stats_interval': stats_interval"},
 	{"EAL lcores owned", "[eal]\nargs = --no-huge --lcores=0-3\n" GOOD, 0, 2, "key 'args': '--lcores' is set by lb-graph"},
 	{"EAL -l owned", "[eal]\nargs = -l 0-1\n" GOOD, 0, 2, "key 'args': '-l' is set by lb-graph"},
@@ -173,7 +173,7 @@ test_good_file_values(void)
 	CU_ASSERT_EQUAL(cfg.hash_seed, 0x10);
 	CU_ASSERT(cfg.drop);
 	CU_ASSERT(cfg.graph_stats);
-	CU_ASSERT(cfg.scalar_loop); /* node_loop's default */
+	CU_ASSERT_EQUAL(cfg.node_loop, LB_LOOP_AUTO); /* node_loop's default */
 	CU_ASSERT_EQUAL(cfg.stats_interval, 5);
 	CU_ASSERT(cfg.ports[3].defined && !cfg.ports[0].defined);
 	CU_ASSERT_EQUAL(cfg.ports[3].rx_queues, 2);
@@ -192,19 +192,29 @@ test_good_file_values(void)
 }
 
 static void
-test_node_loop_quad(void)
+test_node_loop_values(void)
 {
-	static const char text[] = "[lb]\nnode_loop = quad\n"
-				   "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n"
-				   "[vip.v]\naddr = 192.0.2.1\nport = 53\nproto = udp\nout_port = 0\n"
-				   "backend = 10.0.0.1:53 02:00:00:00:00:01\n";
-	struct lb_config cfg;
-	const char *path = harness_tmpfile(text, strlen(text));
+	static const struct {
+		const char *value;
+		enum lb_node_loop loop;
+	} cases[] = {{"auto", LB_LOOP_AUTO}, {"quad", LB_LOOP_QUAD}, {"scalar", LB_LOOP_SCALAR}};
 
-	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
-	CU_ASSERT(!cfg.scalar_loop);
-	lb_config_free(&cfg);
-	unlink(path);
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		char text[512];
+		struct lb_config cfg;
+		snprintf(text, sizeof(text),
+			 "[lb]\nnode_loop = %s\n"
+			 "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n"
+			 "[vip.v]\naddr = 192.0.2.1\nport = 53\nproto = udp\nout_port = 0\n"
+			 "backend = 10.0.0.1:53 02:00:00:00:00:01\n",
+			 cases[i].value);
+		const char *path = harness_tmpfile(text, strlen(text));
+		CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+		CU_ASSERT_EQUAL(cfg.node_loop, cases[i].loop);
+		CU_ASSERT_STRING_EQUAL(lb_node_loop_name(cfg.node_loop), cases[i].value);
+		lb_config_free(&cfg);
+		unlink(path);
+	}
 }
 
 static void
@@ -229,6 +239,6 @@ register_config_tests(void)
 	CU_add_test(s, "over-long line refused", test_overlong_line);
 	CU_add_test(s, "directory or missing file refused", test_not_a_file);
 	CU_add_test(s, "good file: values and defaults", test_good_file_values);
-	CU_add_test(s, "node_loop = quad", test_node_loop_quad);
+	CU_add_test(s, "node_loop = auto, quad, scalar", test_node_loop_values);
 	CU_add_test(s, "shipped configs load", test_shipped_configs_load);
 }
