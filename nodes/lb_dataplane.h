@@ -117,7 +117,7 @@ extern struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 extern struct lb_tables *lb_tables_current;
 /* Global drop switch ("traffic control"): VIP traffic goes to lb_drop-policy. */
 extern bool lb_drop_all;
-/* [lb] node_loop: true = scalar (lb-graph's default), false = quad
+/* [lb] node_loop resolved: true = scalar, false = quad
  * (lb_node_util.h). Set once before the workers start; the unit tests switch
  * it to compare both. */
 extern bool lb_dp_scalar;

@@ -38,12 +38,11 @@ lb_enqueue_edges(struct rte_graph *graph, struct rte_node *node, void **objs,
 
 /* The per-packet loop, two ways that must give the same edges and bytes
  * (unit test "scalar and quad loops agree"), chosen by [lb] node_loop:
- * - scalar (default): one packet after the other; the reference;
+ * - scalar: one packet after the other; the reference;
  * - quad: four packets an iteration, the mbuf and private-area (metadata)
  *   lines of the packets 8 ahead requested meanwhile, as DPDK's lib/node
- *   does for frames a NIC has DMA'd to memory. Over memif, where the RX copy
- *   has just put every frame in cache, it measured slower than scalar
- *   (README "Performance"), hence the default. */
+ *   does. Faster on hugepages, slower on 4 KB pages, where a prefetch can
+ *   cost a page walk (README "Performance"): node_loop = auto picks. */
 #define LB_PREFETCH_AHEAD 8
 
 static __rte_always_inline void
