@@ -73,9 +73,12 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 			entries[i] = hash_entry(burst[i], seed);
 			rte_prefetch0(entries[i]); /* NULL: a no-op */
 		}
-		for (uint16_t i = 0; i < n; i++)
+		rte_edge_t mixed = 0;
+		for (uint16_t i = 0; i < n; i++) {
 			edges[i] = hash_select(burst[i], entries[i]);
-		lb_enqueue_edges(graph, node, burst, edges, n, n == nb_objs);
+			mixed |= edges[i] ^ edges[0];
+		}
+		lb_enqueue_edges(graph, node, burst, edges, n, mixed, n == nb_objs);
 		done += n;
 	}
 	return nb_objs;
