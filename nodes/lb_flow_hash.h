@@ -7,10 +7,8 @@
 #include <stdint.h>
 
 #include <rte_byteorder.h>
-#include <rte_hash_crc.h>
-#if defined(RTE_ARCH_X86)
-#include <nmmintrin.h>
-#endif
+
+#include "nodes/lb_crc32c.h"
 
 /* murmur3's finaliser: CRC32C alone leaves its low bits linear in the input,
  * which a modulo over the backend count would show. */
@@ -23,18 +21,6 @@ lb_fmix32(uint32_t h)
 	h *= 0xc2b2ae35;
 	h ^= h >> 16;
 	return h;
-}
-
-/* CRC32C of 8 bytes: one instruction on x86 (SSE4.2 is DPDK's baseline),
- * without rte_hash_crc's run-time algorithm check. */
-static inline uint32_t
-lb_crc32c_u64(uint64_t data, uint32_t init)
-{
-#if defined(RTE_ARCH_X86)
-	return (uint32_t)_mm_crc32_u64(init, data);
-#else
-	return rte_hash_crc_8byte(data, init);
-#endif
 }
 
 static inline uint32_t

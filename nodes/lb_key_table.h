@@ -15,7 +15,8 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
-#include <rte_hash_crc.h>
+
+#include "nodes/lb_crc32c.h"
 
 #define LB_KEY_LOCAL UINT16_MAX /* value of a local address (ICMP echo) */
 
@@ -40,7 +41,7 @@ lb_key_make(rte_be32_t addr, rte_be16_t port, uint8_t proto)
 static __rte_always_inline uint32_t
 lb_key_slot_of(const struct lb_key_table *t, uint64_t key)
 {
-	return rte_hash_crc_8byte(key, 0) & t->mask;
+	return lb_crc32c_u64(key, 0) & t->mask;
 }
 
 /* The value of key, or -1. Ends: the table always has an empty slot. */
