@@ -92,9 +92,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info 
 			.slot = cv->backends[b].slot,
 		};
 		v->backends[b].resolved = backend_mac(cfg, cv, &cv->backends[b], &v->backends[b].mac);
-		const struct lb_nat_delta d = lb_nat_delta(v->addr, v->port, v->backends[b].addr, v->backends[b].port);
-		v->backends[b].ip_cksum_delta = d.ip;
-		v->backends[b].l4_cksum_delta = d.l4;
+		v->backends[b].nat = lb_nat_delta(v->addr, v->port, v->backends[b].addr, v->backends[b].port);
 	}
 	if (lut_size) {
 		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),

@@ -24,15 +24,20 @@
 #define LB_MAX_PORTS 16
 #define LB_NAME_SIZE 32
 
+/* What one NAT step changes in the checksums, as RFC 1624 sums: in the IPv4
+ * header the address and TTL - 1, in TCP/UDP the (pseudo-header) address
+ * and the port (nodes/lb_nat.h). */
+struct lb_nat_delta {
+	uint32_t ip, l4;
+};
+
 struct lb_backend {
 	rte_be32_t addr;
 	rte_be16_t port;
 	struct rte_ether_addr mac; /* next hop for this backend */
 	bool resolved;             /* mac is known (from the INI or ARP) */
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
-	/* lb_nat_delta(VIP -> this backend), for lb_nat_dst_to_backend. */
-	uint32_t ip_cksum_delta;
-	uint32_t l4_cksum_delta;
+	struct lb_nat_delta nat; /* VIP -> this backend, for lb_nat_dst_to_backend */
 };
 
 /* Selection: backend = backends[entry[lb_lookup_slot(hash, size)]]. Filled by Maglev or by

@@ -20,13 +20,6 @@ lb_nat_ttl_word_dec(uint16_t word)
 	return rte_cpu_to_be_16(rte_be_to_cpu_16(word) - 0x100);
 }
 
-/* What one NAT step changes in the checksums, as RFC 1624 sums: in the IPv4
- * header the address and TTL - 1, in TCP/UDP the (pseudo-header) address
- * and the port. */
-struct lb_nat_delta {
-	uint32_t ip, l4;
-};
-
 static __rte_always_inline struct lb_nat_delta
 lb_nat_delta(rte_be32_t old_addr, rte_be16_t old_port, rte_be32_t new_addr, rte_be16_t new_port)
 {
@@ -71,7 +64,7 @@ lb_nat_dst_to_backend(struct rte_mbuf *m, const struct lb_mbuf_meta *meta,
 	/* TCP and UDP both start with the source and destination ports. */
 	struct rte_udp_hdr *ports = (struct rte_udp_hdr *)(p + meta->l4_off);
 
-	lb_nat_update(ip, ports, (struct lb_nat_delta){.ip = be->ip_cksum_delta, .l4 = be->l4_cksum_delta});
+	lb_nat_update(ip, ports, be->nat);
 	ip->dst_addr = be->addr;
 	ports->dst_port = be->port;
 }

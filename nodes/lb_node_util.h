@@ -57,14 +57,12 @@ lb_edges_scalar(void **objs, rte_edge_t *edges, uint16_t n, rte_edge_t *mixed,
 		rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
 {
 	uint16_t kept = 0;
-	rte_edge_t first = 0, diff = 0;
+	rte_edge_t diff = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		const rte_edge_t e = one(objs[i], arg);
-		edges[i] = e;
-		first = i == 0 ? e : first;
-		diff |= e ^ first;
-		kept += e >= LB_DROP_COUNT;
+		edges[i] = one(objs[i], arg);
+		kept += edges[i] >= LB_DROP_COUNT;
+		diff |= edges[i] ^ edges[0];
 	}
 	*mixed = diff;
 	return kept;
