@@ -111,10 +111,13 @@ struct reading {
 	uint64_t sunk, tsc;
 };
 
+/* The reading rte_graph_cluster_stats_get() fills now (see take()). */
+static struct reading *reading_now;
+
 static int
 read_node(bool first, bool last, void *cookie, const struct rte_graph_cluster_node_stats *st)
 {
-	struct reading *r = cookie;
+	struct reading *r = reading_now;
 
 	if (r->n < MAX_NODES) {
 		snprintf(r->name[r->n], RTE_NODE_NAMESIZE, "%s", st->name);
@@ -129,6 +132,7 @@ static void
 take(struct rte_graph_cluster_stats *stats, struct reading *r)
 {
 	r->n = 0;
+	reading_now = r;
 	rte_graph_cluster_stats_get(stats, false);
 	r->sunk = __atomic_load_n(&sunk, __ATOMIC_RELAXED);
 	r->tsc = rte_rdtsc();
@@ -228,25 +232,23 @@ main(int argc, char **argv)
 		return 1;
 	}
 	struct rte_graph *graph = rte_graph_lookup("nodebench");
-	static struct reading before, after;
+	static struct reading before, after, total;
 	const char *graph_patterns[] = {"nodebench"};
 	struct rte_graph_cluster_stats_param sp = {
-		.socket_id = (int)rte_socket_id(), .fn = read_node, .cookie = &before,
+		.socket_id = (int)rte_socket_id(), .fn = read_node,
 		.nb_graph_patterns = 1, .graph_patterns = graph_patterns,
 	};
-	struct rte_graph_cluster_stats *stats_before = rte_graph_cluster_stats_create(&sp);
-	sp.cookie = &after;
-	struct rte_graph_cluster_stats *stats_after = rte_graph_cluster_stats_create(&sp);
-	if (!graph || !stats_before || !stats_after) {
+	struct rte_graph_cluster_stats *stats = rte_graph_cluster_stats_create(&sp);
+	if (!graph || !stats) {
 		fprintf(stderr, "lb-nodebench: cannot read the graph statistics\n");
 		return 1;
 	}
 
 	rte_eal_remote_launch(worker, graph, lcore);
 	usleep(500 * 1000); /* warm-up: caches, mempool */
-	take(stats_before, &before);
+	take(stats, &before);
 	sleep(opt.duration);
-	take(stats_after, &after);
+	take(stats, &after);
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(lcore);
 
@@ -269,16 +271,9 @@ main(int argc, char **argv)
 
 	/* Figures of a run that dropped would be of the drop path: every frame
 	 * made must have left by bench_sink (totals after the last walk). */
-	struct reading total = {0};
-	sp.cookie = &total;
-	struct rte_graph_cluster_stats *stats_total = rte_graph_cluster_stats_create(&sp);
 	uint64_t made = 0, dropped = 0;
-	if (!stats_total) {
-		fprintf(stderr, "lb-nodebench: cannot read the graph statistics\n");
-		return 1;
-	}
-	take(stats_total, &total);
-	rte_graph_cluster_stats_destroy(stats_total);
+	take(stats, &total);
+	rte_graph_cluster_stats_destroy(stats);
 	for (unsigned i = 0; i < total.n; i++) {
 		if (!strcmp(total.name[i], "bench_src"))
 			made = total.objs[i];
@@ -296,8 +291,6 @@ main(int argc, char **argv)
 			made - total.sunk, made);
 		return 1;
 	}
-	rte_graph_cluster_stats_destroy(stats_before);
-	rte_graph_cluster_stats_destroy(stats_after);
 	rte_graph_destroy(rte_graph_from_name("nodebench"));
 	rte_eal_cleanup();
 	return 0;

@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/scale.sh (sourced, not run).
+# Shared by the bench/*.sh scripts (sourced, not run).
 
 # node_cycles LOG: "node cycles/packet" for each node of the rte_graph
 # statistics tables in LOG (lb-graph's or l3fwd-graph's), from its last row.

@@ -130,7 +130,7 @@ echo "EAL memory options of every process: $(eal_mem) (bench/lib.sh eal_mem)." >
 awk -F, '
 	NR > 1 { k = $1 SUBSEP $3; v[k] = v[k] " " $4; if (!(($1, $3) in seen)) { seen[$1, $3]; nodes[$1] = nodes[$1] " " $3 }
 		 if ($3 ~ /^lb_(classify|hash|rewrite)$/ || $3 ~ /^(pkt_cls|ip4_lookup|ip4_rewrite)$/) sum[$1 SUBSEP $2] += $4
-		 runs_of[$1] = runs_of[$1] " " $2; if (!($1 in cseen)) { cseen[$1]; cs[++nc] = $1 } }
+		 if (!($1 in cseen)) { cseen[$1]; cs[++nc] = $1 } }
 	function median(s,   a, k, i, j, t) {
 		k = split(s, a, " ")
 		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
