@@ -45,9 +45,7 @@ static struct {
 } opt = {.flows = 1024, .size = 60, .burst = RTE_GRAPH_BURST_SIZE, .duration = 3};
 
 static struct rte_mempool *pool;
-static uint8_t *frames;
-static uint16_t *lens;
-static uint32_t next_flow;
+static struct fixture_flows frames;
 static uint64_t sunk;
 static bool stop;
 
@@ -58,12 +56,9 @@ bench_src_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 
 	if (rte_pktmbuf_alloc_bulk(pool, m, opt.burst) < 0)
 		return 0;
-	for (uint16_t i = 0; i < opt.burst; i++) {
-		const uint32_t f = next_flow;
-		next_flow = f + 1 == opt.flows ? 0 : f + 1;
-		memcpy(rte_pktmbuf_append(m[i], lens[f]), frames + (size_t)f * opt.size, lens[f]);
+	fixture_flows_fill(&frames, m, opt.burst);
+	for (uint16_t i = 0; i < opt.burst; i++)
 		m[i]->port = 0;
-	}
 	node->idx = opt.burst;
 	rte_node_next_stream_move(graph, node, 0);
 	return opt.burst;
@@ -219,7 +214,7 @@ main(int argc, char **argv)
 					       .proto = cfg.vips[v].proto, .index = v};
 	pool = rte_pktmbuf_pool_create("nodebench", 8191, 256, LB_MBUF_PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (!pool || fixture_flow_frames(vips, cfg.nb_vips, opt.flows, opt.size, &frames, &lens) < 0) {
+	if (!pool || fixture_flow_frames(vips, cfg.nb_vips, opt.flows, opt.size, &frames) < 0) {
 		fprintf(stderr, "lb-nodebench: out of memory\n");
 		return 1;
 	}

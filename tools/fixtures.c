@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_mbuf.h>
+
 #include "nodes/lb_dataplane.h"
 #include "tools/fixtures.h"
 #include "tools/pkt.h"
@@ -277,14 +279,16 @@ fixture_find(const char *name)
 }
 
 int
-fixture_flow_frames(const struct fixture_vip *vips, unsigned nb_vips, uint32_t flows, uint32_t size,
-		    uint8_t **frames, uint16_t **lens)
+fixture_flow_frames(const struct fixture_vip *vips, unsigned nb_vips, uint32_t count, uint32_t size,
+		    struct fixture_flows *ff)
 {
-	*frames = calloc(flows, size);
-	*lens = calloc(flows, sizeof(**lens));
-	if (!*frames || !*lens || nb_vips == 0)
+	*ff = (struct fixture_flows){
+		.frames = calloc(count, size), .lens = calloc(count, sizeof(*ff->lens)),
+		.size = size, .count = count,
+	};
+	if (!ff->frames || !ff->lens || nb_vips == 0)
 		return -1;
-	for (uint32_t f = 0; f < flows; f++) {
+	for (uint32_t f = 0; f < count; f++) {
 		const struct fixture_vip *fv = &vips[f % nb_vips];
 		uint8_t tagged[PKT_MAX], payload[PKT_MAX] = {0};
 		struct pkt_view tv;
@@ -299,9 +303,19 @@ fixture_flow_frames(const struct fixture_vip *vips, unsigned nb_vips, uint32_t f
 		};
 		memcpy(s.src_mac, tagged + 6, 6);
 		memcpy(s.dst_mac, tagged, 6);
-		(*lens)[f] = pkt_build(*frames + (size_t)f * size, size, &s);
-		if ((*lens)[f] < FIXTURE_MIN_FRAME) /* Ethernet padding */
-			(*lens)[f] = FIXTURE_MIN_FRAME;
+		ff->lens[f] = pkt_build(ff->frames + (size_t)f * size, size, &s);
+		if (ff->lens[f] < FIXTURE_MIN_FRAME) /* Ethernet padding */
+			ff->lens[f] = FIXTURE_MIN_FRAME;
 	}
 	return 0;
+}
+
+void
+fixture_flows_fill(struct fixture_flows *ff, struct rte_mbuf **m, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const uint32_t f = ff->next;
+		ff->next = f + 1 == ff->count ? 0 : f + 1;
+		memcpy(rte_pktmbuf_append(m[i], ff->lens[f]), ff->frames + (size_t)f * ff->size, ff->lens[f]);
+	}
 }

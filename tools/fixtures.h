@@ -49,11 +49,20 @@ bool fixture_payload_get(const uint8_t *l4_payload, size_t len, struct fixture_p
 /* The frames lb-gen sends and lb-nodebench replays: one per flow, flow f to
  * vips[f % nb_vips], `size` bytes without the FCS (60: a "64-byte" frame;
  * shorter ones padded to 60), TTL 64, the fixture tag (flow number) in the
- * payload when it has room (TCP needs 66 bytes). frames[f * size] holds frame
- * f, lens[f] its length. 0, or -1 when out of memory (free() both). */
+ * payload when it has room (TCP needs 66 bytes). */
 #define FIXTURE_MIN_FRAME 60
-int fixture_flow_frames(const struct fixture_vip *vips, unsigned nb_vips, uint32_t flows,
-			uint32_t size, uint8_t **frames, uint16_t **lens);
+struct fixture_flows {
+	uint8_t *frames; /* frame f at frames + f * size */
+	uint16_t *lens;  /* its length */
+	uint32_t size, count;
+	uint32_t next;   /* the flow fixture_flows_fill copies next */
+};
+/* 0, or -1 when out of memory. */
+int fixture_flow_frames(const struct fixture_vip *vips, unsigned nb_vips, uint32_t count,
+			uint32_t size, struct fixture_flows *ff);
+/* Copy the next n flows' frames, round robin, into the empty mbufs m[0..n). */
+struct rte_mbuf;
+void fixture_flows_fill(struct fixture_flows *ff, struct rte_mbuf **m, unsigned n);
 
 /* The source address and port of flow `flow`. */
 uint32_t fixture_flow_src(uint32_t flow);

@@ -38,8 +38,7 @@ struct gen {
 	double duration, rate;
 	int vip; /* -1: all */
 	bool backends;
-	uint8_t *frames; /* flows x size bytes */
-	uint16_t *lens;
+	struct fixture_flows frames; /* one per flow */
 	uint32_t *flow_backend; /* returned flows: backend address seen */
 };
 
@@ -95,7 +94,7 @@ build_frames(struct gen *g)
 	g->flow_backend = calloc(g->flows, sizeof(*g->flow_backend));
 	if (!g->flow_backend)
 		return -1;
-	return fixture_flow_frames(vips, n, g->flows, g->size, &g->frames, &g->lens);
+	return fixture_flow_frames(vips, n, g->flows, g->size, &g->frames);
 }
 
 static void
@@ -186,7 +185,6 @@ main(int argc, char **argv)
 
 	const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + (uint64_t)(g.duration * hz);
 	uint64_t next_report = start + hz, now;
-	uint32_t flow = 0;
 	while (!quit && (now = rte_rdtsc()) < end) {
 		/* sending: as many as the rate allows so far (all when no rate) */
 		uint64_t allowed = g.rate > 0 ? (uint64_t)((now - start) * g.rate / hz) - tx : BURST;
@@ -194,9 +192,7 @@ main(int argc, char **argv)
 			struct rte_mbuf *m[BURST];
 			unsigned k = RTE_MIN(allowed, (uint64_t)BURST);
 			if (rte_pktmbuf_alloc_bulk(pool, m, k) == 0) {
-				for (unsigned i = 0; i < k; i++, flow = flow + 1 == g.flows ? 0 : flow + 1)
-					memcpy(rte_pktmbuf_append(m[i], g.lens[flow]),
-					       g.frames + (size_t)flow * g.size, g.lens[flow]);
+				fixture_flows_fill(&g.frames, m, k);
 				uint16_t sent = rte_eth_tx_burst(0, 0, m, k);
 				rte_pktmbuf_free_bulk(m + sent, k - sent);
 				tx += sent;
