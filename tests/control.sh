@@ -22,6 +22,13 @@ default_conf "$build" "$prefix" "$tmp/lb.ini"
 pid=$!
 ctl() { timeout 20 "$build/app/lb-ctl" -c "$tmp/lb.ini" "$@"; }
 wait_ctl "$build" "$tmp/lb.ini"
+# until SECONDS CONDITION: poll CONDITION (a shell string) for up to SECONDS.
+until_true() {
+	local deadline=$((SECONDS + $1))
+	while [ $SECONDS -lt $deadline ]; do eval "$2" && return 0; sleep 0.1; done
+	eval "$2"
+}
+vip_pkts() { ctl vip web | sed -n 's/.* pkts \([0-9]*\)$/\1/p'; }
 
 # ---- good commands, and their effect ----
 expect "ctl vips | grep -qx 'web: 198.51.100.10:80/tcp'" "vips lists the VIPs"
@@ -30,23 +37,29 @@ ctl config >"$tmp/config0.ini"
 expect "'$build/app/lb-graph' -c '$tmp/config0.ini' --check >/dev/null" "config dump is a valid INI file"
 expect "ctl backend add web 10.0.0.4:8080 02:00:00:00:00:04 weight=3 >/dev/null" "backend add"
 expect "ctl vip web | grep -Eq '^  10.0.0.4:8080 +02:00:00:00:00:04 +3 active'" "... the new backend is there with weight 3"
-sleep 1.5
-expect "ctl vip web | grep -Eq '^  10.0.0.4:8080 +.* active +[1-9]'" "... and receives packets"
+expect "until_true 10 \"ctl vip web | grep -Eq '^  10.0.0.4:8080 +.* active +[1-9]'\"" "... and receives packets"
 expect "ctl backend weight web 10.0.0.4:8080 5 >/dev/null && ctl vip web | grep -Eq '^  10.0.0.4:8080 .* 5 active'" "backend weight"
 expect "ctl backend drain web 10.0.0.2:8080 >/dev/null && ctl vip web | grep -Eq '^  10.0.0.2:8080 .* 0 drained'" "backend drain"
 before=$(ctl vip web | awk '$1 == "10.0.0.2:8080" { print $5 }')
-sleep 1.5
+# a window of at least 100,000 more VIP packets, however long that takes
+pkts0=$(vip_pkts)
+until_true 20 '[ "$(vip_pkts)" -ge $((pkts0 + 100000)) ]'
+pkts1=$(vip_pkts)
 after=$(ctl vip web | awk '$1 == "10.0.0.2:8080" { print $5 }')
-expect "[ '$before' = '$after' ]" "... a drained backend gets no more packets ($before -> $after)"
+expect "[ '$before' = '$after' ] && [ $pkts1 -ge $((pkts0 + 100000)) ]" \
+	"... a drained backend gets no more packets ($before -> $after while the VIP got $((pkts1 - pkts0)))"
 expect "ctl config | grep -qx 'backend = 10.0.0.2:8080 02:00:00:00:00:02 weight=0'" "config dump shows the drain"
 expect "ctl backend del web 10.0.0.4:8080 >/dev/null && ! ctl vip web | grep -q 10.0.0.4" "backend del"
 policy0=$(ctl stats | sed -n 's/^drop_policy: //p')
 expect "ctl drop on | grep -qx 'drop: on'" "drop on"
-sleep 1.5
+until_true 10 '[ "$(ctl stats | sed -n "s/^drop_policy: //p")" -gt "$policy0" ]'
 policy1=$(ctl stats | sed -n 's/^drop_policy: //p')
 expect "[ '$policy1' -gt '$policy0' ]" "... VIP traffic counted under policy ($policy0 -> $policy1)"
 expect "ctl drop off | grep -qx 'drop: off' && ctl drop | grep -qx 'drop: off'" "drop off"
-expect "ctl stats | grep -Eq '^rx_pps: [1-9]'" "stats shows the rates"
+# the rates cover a whole stats_interval: the first one may not have ended yet
+until_true 10 '[ "$(ctl stats | sed -n "s/^rx_pps: //p")" -gt 0 ]'
+rx_pps=$(ctl stats | sed -n "s/^rx_pps: //p")
+expect "[ \"${rx_pps:-0}\" -gt 0 ]" "stats shows the rates (rx_pps ${rx_pps:-?})"
 expect "printf '/lb/vips\n' | timeout 10 dpdk-telemetry.py -f $prefix | grep -q '\"web\": \"198.51.100.10:80/tcp\"'" \
 	"the stock dpdk-telemetry.py client works"
 

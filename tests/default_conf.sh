@@ -24,7 +24,10 @@ for _ in $(seq 100); do # up to 10 s for three [STATS] lines
 	sleep 0.1
 done
 kill -USR1 "$pid"
-sleep 0.5
+for _ in $(seq 100); do # up to 10 s for the graph statistics it prints
+	grep -q '^\[GRAPH\] worker_1' "$tmp/log" && grep -q 'lb_rewrite' "$tmp/log" && break
+	sleep 0.1
+done
 kill -TERM "$pid"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid"
