@@ -77,6 +77,12 @@ lb_ports_setup(struct lb_app *app)
 				p, cp->dev, cp->rx_queues, info.max_rx_queues, nb_txq, info.max_tx_queues);
 			return -1;
 		}
+		/* Chained mbufs (jumbo frames over small mbufs) leave only where the
+		 * device can send them; elsewhere the nodes drop them (tx_chained). */
+		if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+			pi->multi_seg = true;
+		}
 		rc = rte_eth_dev_configure(pid, cp->rx_queues, nb_txq, &conf);
 		if (rc < 0)
 			goto err;

@@ -194,12 +194,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "lb-nodebench: cannot add the sink edge\n");
 		return 1;
 	}
+	/* The frames come in by port 0, addressed to the fixtures' MAC. */
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++)
-		if (cfg.ports[p].defined)
+		if (cfg.ports[p].defined) {
 			ports[p] = (struct lb_port_info){
-				.defined = true, .port_id = p, .tx_edge = sink_edge,
-				.mac = {{0x02, 0x6e, 0x62, 0x00, 0x00, (uint8_t)p}},
+				.defined = true, .port_id = p, .tx_edge = sink_edge, .multi_seg = true,
 			};
+			memcpy(&ports[p].mac, fixture_lb_mac, RTE_ETHER_ADDR_LEN);
+		}
 	struct lb_tables *t = lb_tables_build(&cfg, ports, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "lb-nodebench: %s\n", err);

@@ -23,7 +23,7 @@ conf() { # BACKENDS OUT: one TCP VIP with that many backends
 	{
 		printf '[eal]\nargs = %s --file-prefix=scale-lb-%s\n' "$eal" $$
 		printf '[lb]\nstats_interval = 0\ngraph_stats = on\n'
-		printf '[port.0]\ndev = net_memif0,role=server,socket=%s\n[worker.1]\nrx = 0:0\n' "$sock"
+		printf '[port.0]\ndev = net_memif0,role=server,socket=%s,mac=02:70:63:61:70:00\n[worker.1]\nrx = 0:0\n' "$sock"
 		printf '[vip.web]\naddr = 198.18.0.10\nport = 80\nproto = tcp\nout_port = 0\n'
 		for b in $(seq 0 $(($1 - 1))); do
 			printf 'backend = 10.%u.%u.%u:8080 02:00:00:%02x:%02x:%02x\n' $((b / 65536)) $((b / 256 % 256)) \

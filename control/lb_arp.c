@@ -205,6 +205,10 @@ fill_arp(struct rte_mbuf *m, uint16_t op, const struct arp_port *p, const struct
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
 
+	if (m->next) { /* a chained request: the reply is one segment */
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+	}
 	m->data_len = m->pkt_len = sizeof(*eth) + sizeof(*arp);
 	m->nb_segs = 1;
 	m->port = p->port_id;
@@ -255,7 +259,7 @@ arp_input(struct rte_mbuf *m, uint64_t now_ms)
 	if (!p || rte_pktmbuf_data_len(m) < need || eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP) ||
 	    arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != RTE_ETHER_ADDR_LEN ||
-	    arp->arp_plen != sizeof(rte_be32_t) || !rte_is_unicast_ether_addr(&arp->arp_data.arp_sha)) {
+	    arp->arp_plen != sizeof(rte_be32_t) || !lb_mac_is_host(&arp->arp_data.arp_sha)) {
 		stats.ignored++;
 		rte_pktmbuf_free(m);
 		return;

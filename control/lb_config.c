@@ -194,6 +194,10 @@ lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why)
 			*why = "bad MAC address (expected xx:xx:xx:xx:xx:xx)";
 			return -1;
 		}
+		if (!lb_mac_is_host(&be->mac)) {
+			*why = "the MAC must be a unicast, non-zero address (not broadcast or multicast)";
+			return -1;
+		}
 		be->has_mac = true;
 	}
 	if (opt && (strncmp(opt, "weight=", 7) != 0 ||
@@ -457,8 +461,9 @@ is_pci_address(const char *s)
 static int
 port_key(struct parse_state *st, const char *key, const char *value)
 {
-	static const char *const keys[] = {"dev",	  "rx_queues", "rx_desc", "tx_desc",
-					   "promiscuous", "addr",      "gateway"};
+	static const char *const keys[] = {"dev",	  "rx_queues", "rx_desc",   "tx_desc",
+					   "promiscuous", "addr",      "gateway",   "dst_mac",
+					   "check_gateway_mac", "icmp_rate", "icmp_burst"};
 	struct lb_cfg_port *p = st->obj;
 	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
@@ -505,6 +510,23 @@ port_key(struct parse_state *st, const char *key, const char *value)
 		if (lb_parse_ipv4(value, &p->gateway) < 0)
 			return fail(st, st->line, key, "bad IPv4 address '%s'", value);
 		st->port_gw_line[p - st->cfg->ports] = st->line;
+		break;
+	case 7:
+		if (strcmp(value, "own") == 0)
+			p->any_dst_mac = false;
+		else if (strcmp(value, "any") == 0)
+			p->any_dst_mac = true;
+		else
+			return fail(st, st->line, key, "expected own or any");
+		break;
+	case 8:
+		BOOL_KEY(p->check_gateway_mac);
+		break;
+	case 9:
+		U32_KEY(p->icmp_rate, 0, LB_MAX_ICMP_RATE, "icmp_rate (echo replies per second)");
+		break;
+	case 10:
+		U32_KEY(p->icmp_burst, 1, LB_MAX_ICMP_RATE, "icmp_burst");
 		break;
 	}
 	return 1;
@@ -813,6 +835,7 @@ config_defaults(struct lb_config *cfg, const char *path)
 		cfg->ports[p].rx_queues = 1;
 		cfg->ports[p].rx_desc = 1024;
 		cfg->ports[p].tx_desc = 1024;
+		cfg->ports[p].icmp_rate = LB_DEFAULT_ICMP_RATE;
 	}
 }
 
@@ -909,6 +932,10 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 			inet_ntop(AF_INET, &cp->gateway, addr, sizeof(addr));
 			fprintf(f, "gateway = %s\n", addr);
 		}
+		fprintf(f, "dst_mac = %s\ncheck_gateway_mac = %s\nicmp_rate = %u\n", cp->any_dst_mac ? "any" : "own",
+			cp->check_gateway_mac ? "on" : "off", cp->icmp_rate);
+		if (cp->icmp_burst)
+			fprintf(f, "icmp_burst = %u\n", cp->icmp_burst);
 	}
 	for (unsigned w = 0; w < cfg->nb_workers; w++) {
 		const struct lb_cfg_worker *cw = &cfg->workers[w];

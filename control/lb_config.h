@@ -15,6 +15,8 @@
 #define LB_MAX_WEIGHT 1000
 #define LB_DEFAULT_TABLE_SIZE 65537
 #define LB_MAX_TABLE_SIZE 1048573 /* largest prime below 2^20 */
+#define LB_DEFAULT_ICMP_RATE 100
+#define LB_MAX_ICMP_RATE 1000000
 
 struct lb_cfg_backend {
 	rte_be32_t addr;
@@ -52,9 +54,20 @@ struct lb_cfg_port {
 	rte_be32_t addr;    /* 0: no address (no ARP on this port) */
 	uint8_t prefix_len;
 	rte_be32_t gateway; /* 0: none */
+	bool any_dst_mac;       /* dst_mac = any: unicast frames to any MAC are ours */
+	bool check_gateway_mac; /* replies of routed backends only from the gateway's MAC */
+	uint32_t icmp_rate;     /* echo replies per second, 0: none */
+	uint32_t icmp_burst;    /* 0: as icmp_rate */
 	unsigned keys_seen;
 	int line;
 };
+
+/* A MAC a host can have: unicast and not all zeros. */
+static inline bool
+lb_mac_is_host(const struct rte_ether_addr *mac)
+{
+	return rte_is_unicast_ether_addr(mac) && !rte_is_zero_ether_addr(mac);
+}
 
 /* True when addr is in the port's connected subnet. */
 static inline bool

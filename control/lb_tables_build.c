@@ -77,6 +77,8 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info 
 	v->proto = cv->proto;
 	v->index = i;
 	v->tx_edge = out->tx_edge;
+	v->out_port_id = out->port_id;
+	v->out_multi_seg = out->multi_seg;
 	v->src_mac = out->mac;
 	v->nb_backends = cv->nb_backends;
 	if (cv->nb_backends) {
@@ -92,6 +94,13 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info 
 			.slot = cv->backends[b].slot,
 		};
 		v->backends[b].resolved = backend_mac(cfg, cv, &cv->backends[b], &v->backends[b].mac);
+		/* Its frames carry its own MAC when it is its own next hop: on the
+		 * port's subnet, or on a port without an address (whose INI MAC is
+		 * the backend's); through a gateway, only where asked. */
+		const struct lb_cfg_port *op = &cfg->ports[cv->out_port];
+		v->backends[b].check_src_mac =
+			v->backends[b].resolved &&
+			(!op->addr || lb_cfg_port_on_link(op, cv->backends[b].addr) || op->check_gateway_mac);
 		v->backends[b].nat = lb_nat_delta(v->addr, v->port, v->backends[b].addr, v->backends[b].port);
 	}
 	if (lut_size) {
@@ -114,6 +123,9 @@ lb_tables_free_shallow(struct lb_tables *t)
 	if (!t)
 		return;
 	lb_key_table_free(t->rev_table);
+	rte_free(t->rev);
+	lb_key_table_free(t->src_table);
+	rte_free(t->src_hosts);
 	rte_free(t);
 }
 
@@ -128,23 +140,51 @@ lb_tables_free(struct lb_tables *t)
 	lb_tables_free_shallow(t);
 }
 
-/* Backend {addr, port, proto} -> VIP index, for every VIP of t. */
+/* What the backends of t's VIPs and its local addresses make: the return
+ * path's table (backend {addr, port, proto} -> rev[] entry) and the source
+ * table (lb_dataplane.h, LB_SRC_LOCAL). A local address stays local when a
+ * backend has it too. */
 static int
-build_rev_table(struct lb_tables *t)
+build_backend_tables(struct lb_tables *t)
 {
-	uint32_t n = 0;
+	const int socket = socket_of_caller();
+	uint32_t n = 0, nb_hosts = 0;
 
 	for (uint32_t i = 0; i < t->nb_vips; i++)
 		n += t->vips[i]->nb_backends;
-	t->rev_table = lb_key_table_new(n, socket_of_caller());
-	if (!t->rev_table)
+	t->rev_table = lb_key_table_new(n, socket);
+	t->src_table = lb_key_table_new(2 * n + t->nb_vips + t->nb_ports, socket);
+	t->rev = rte_malloc_socket("lb_rev", RTE_MAX(n, 1u) * sizeof(*t->rev), 0, socket);
+	t->src_hosts = rte_malloc_socket("lb_src_hosts", RTE_MAX(n, 1u) * sizeof(*t->src_hosts), 0, socket);
+	if (!t->rev_table || !t->src_table || !t->rev || !t->src_hosts)
 		return -1;
+	for (uint32_t i = 0; i < t->nb_vips; i++)
+		if (lb_key_table_set(t->src_table, lb_src_key(t->vips[i]->addr), LB_SRC_LOCAL) < 0)
+			return -1;
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (p->addr && lb_key_table_set(t->src_table, lb_src_key(p->addr), LB_SRC_LOCAL) < 0)
+			return -1;
+	}
+	n = 0;
 	for (uint32_t i = 0; i < t->nb_vips; i++) {
 		const struct lb_vip *v = t->vips[i];
-		for (uint32_t b = 0; b < v->nb_backends; b++)
-			if (lb_key_table_set(t->rev_table,
-					     lb_key_make(v->backends[b].addr, v->backends[b].port, v->proto), i) < 0)
+		for (uint32_t b = 0; b < v->nb_backends; b++) {
+			const struct lb_backend *be = &v->backends[b];
+			t->rev[n] = (struct lb_rev_entry){.vip = i, .backend = b};
+			if (lb_key_table_set(t->rev_table, lb_key_make(be->addr, be->port, v->proto), n++) < 0)
 				return -1;
+			if (lb_key_find(t->src_table, lb_src_key(be->addr)) < 0 &&
+			    lb_key_table_set(t->src_table, lb_src_key(be->addr), LB_SRC_BACKEND) < 0)
+				return -1;
+			/* One entry per address and out port: the same next hop, the same MAC. */
+			const uint64_t key = lb_src_port_key(be->addr, v->out_port_id);
+			if (lb_key_find(t->src_table, key) >= 0)
+				continue;
+			t->src_hosts[nb_hosts] = (struct lb_src_host){.mac = be->mac, .check_mac = be->check_src_mac};
+			if (lb_key_table_set(t->src_table, key, nb_hosts++) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -154,6 +194,21 @@ static int
 add_local(struct lb_tables *t, rte_be32_t addr)
 {
 	return lb_key_table_set(t->vip_table, lb_key_make(addr, 0, IPPROTO_ICMP), LB_KEY_LOCAL);
+}
+
+/* How many workers poll one of port p's RX queues. */
+static unsigned
+pollers(const struct lb_config *cfg, unsigned p)
+{
+	unsigned n = 0;
+
+	for (unsigned w = 0; w < cfg->nb_workers; w++)
+		for (unsigned r = 0; r < cfg->workers[w].nb_rx; r++)
+			if (cfg->workers[w].rx[r].port == p) {
+				n++;
+				break;
+			}
+	return RTE_MAX(n, 1u);
 }
 
 struct lb_tables *
@@ -168,19 +223,31 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		return NULL;
 	}
 	t->hash_seed = cfg->hash_seed;
+	for (unsigned p = 0; p < RTE_MAX_ETHPORTS; p++)
+		t->ports[p].mac48 = LB_MAC48_NONE;
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		const struct lb_cfg_port *cp = &cfg->ports[p];
 		if (!ports[p].defined)
 			continue;
+		/* The port's rate and burst, shared among the workers polling it. */
+		const unsigned n = pollers(cfg, p);
+		const uint32_t burst = cp->icmp_burst ? cp->icmp_burst : cp->icmp_rate;
+		uint8_t mac8[8] = {0};
+		memcpy(mac8, &ports[p].mac, RTE_ETHER_ADDR_LEN);
 		t->port_ids[t->nb_ports++] = ports[p].port_id;
 		t->nb_addr_ports += cp->addr != 0;
 		t->ports[ports[p].port_id] = (struct lb_port_dp){
 			.defined = true,
+			.any_dst_mac = cp->any_dst_mac,
+			.multi_seg = ports[p].multi_seg,
 			.tx_edge = ports[p].tx_edge,
+			.mac48 = lb_mac48(mac8),
 			.mac = ports[p].mac,
 			.addr = cp->addr,
 			.mask = lb_prefix_mask(cp->prefix_len),
 			.gateway = cp->gateway,
+			.icmp_rate = (cp->icmp_rate + n - 1) / n,
+			.icmp_burst = RTE_MAX((burst + n - 1) / n, 1u),
 		};
 	}
 	/* Each VIP and its address, and each port address. */
@@ -209,8 +276,8 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 			goto fail;
 		}
 	}
-	if (build_rev_table(t) < 0) {
-		snprintf(err, err_size, "cannot build the return-path table");
+	if (build_backend_tables(t) < 0) {
+		snprintf(err, err_size, "out of memory for the return-path and source tables");
 		goto fail;
 	}
 	return t;
@@ -228,7 +295,10 @@ lb_tables_with_vip(const struct lb_tables *cur, uint16_t index, struct lb_vip *v
 		return NULL;
 	memcpy(t, cur, sizeof(*t));
 	t->vips[index] = v;
-	if (build_rev_table(t) < 0) {
+	t->rev_table = t->src_table = NULL;
+	t->rev = NULL;
+	t->src_hosts = NULL;
+	if (build_backend_tables(t) < 0) {
 		lb_tables_free_shallow(t);
 		return NULL;
 	}

@@ -15,6 +15,7 @@ struct lb_port_info {
 	uint16_t port_id;           /* ethdev port id */
 	struct rte_ether_addr mac;
 	rte_edge_t tx_edge;         /* transmitting nodes -> ethdev_tx-<port_id> */
+	bool multi_seg;             /* the device sends chained mbufs (offload enabled) */
 };
 
 /* The address a backend's MAC is the MAC of: the backend itself when it is

@@ -80,6 +80,7 @@ segment(const uint8_t *data, size_t len)
 	 * align frames too); every byte before and after the frame poisoned. */
 	m->data_off = (m->buf_len - len) & ~7u;
 	m->data_len = m->pkt_len = len;
+	m->port = 0; /* received on the harness's port */
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), data, len);
 	POISON(m->buf_addr, m->data_off);
 	POISON((uint8_t *)m->buf_addr + m->data_off + len, m->buf_len - m->data_off - len);

@@ -6,6 +6,14 @@
  *   - ARP to lb_punt (the control plane), when some port has an address.
  * Everything else goes to a named drop reason.
  *
+ * Trust rules (README "Robustness"): a frame must be addressed to the port's
+ * own MAC (broadcast and multicast only for ARP); VIP traffic must not come
+ * from a local address, from a backend's endpoint, or from a backend's
+ * address where that backend is not (its VIP's out port, its next hop's
+ * MAC); a backend's reply must come in by its VIP's out port, from the
+ * backend's MAC where that is checked, and go to a unicast address that is
+ * not local.
+ *
  * Policy choices (README "Robustness" documents them):
  * - IPv4 options are allowed: L4 is parsed at IHL*4 and the options are kept.
  * - Every fragment is dropped, first ones included: lb-graph does not
@@ -35,6 +43,27 @@ martian_source(rte_be32_t src)
 	return first == 0 || first == 127 || first >= 224;
 }
 
+static inline bool
+src_mac_is(const uint8_t *frame, const struct rte_ether_addr *mac)
+{
+	return rte_is_same_ether_addr((const struct rte_ether_addr *)(frame + RTE_ETHER_ADDR_LEN), mac);
+}
+
+/* VIP traffic from a backend's address (a one-arm set-up, or a backend that
+ * is a client of another VIP): only from that backend's side, never from a
+ * backend endpoint. NEXT_HASH when it may go on. */
+static __rte_noinline rte_edge_t
+backend_as_client(const struct lb_tables *t, const struct rte_mbuf *m, const uint8_t *frame,
+		  const struct rte_ipv4_hdr *ip, rte_be16_t sport)
+{
+	if (lb_key_find(t->rev_table, lb_key_make(ip->src_addr, sport, ip->next_proto_id)) >= 0)
+		return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
+	const int h = lb_key_find(t->src_table, lb_src_port_key(ip->src_addr, m->port));
+	if (h < 0 || (t->src_hosts[h].check_mac && !src_mac_is(frame, &t->src_hosts[h].mac)))
+		return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
+	return NEXT_HASH;
+}
+
 struct classify_arg {
 	const struct lb_tables *tables;
 	bool drop_all;
@@ -59,6 +88,15 @@ classify_one(struct rte_mbuf *m, void *arg)
 			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
 		ether_type = ((const struct rte_vlan_hdr *)(p + l3 - sizeof(struct rte_vlan_hdr)))->eth_proto;
 	}
+	/* Ours: to the port's MAC (or any unicast MAC with dst_mac = any), or
+	 * broadcast/multicast ARP. Undefined ports match no MAC. */
+	if (unlikely(m->port >= RTE_MAX_ETHPORTS))
+		return LB_NEXT_DROP(LB_DROP_NOT_FOR_US);
+	const struct lb_port_dp *in = &t->ports[m->port];
+	if (unlikely(rte_is_multicast_ether_addr((const struct rte_ether_addr *)p)
+			     ? ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP)
+			     : lb_mac48(p) != in->mac48 && !in->any_dst_mac))
+		return LB_NEXT_DROP(LB_DROP_NOT_FOR_US);
 	if (unlikely(ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
 		if (ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && t->nb_addr_ports)
 			return NEXT_PUNT; /* the control plane checks its length */
@@ -113,11 +151,14 @@ classify_one(struct rte_mbuf *m, void *arg)
 		if (unlikely(l4 + sizeof(struct rte_icmp_hdr) > l4_end))
 			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
 		const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)(p + l4);
-		if (icmp->icmp_type == ICMP_ECHO_REQUEST && icmp->icmp_code == 0 &&
-		    !martian_source(ip->src_addr) &&
-		    lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) >= 0)
-			return NEXT_ICMP;
-		return LB_NEXT_DROP(LB_DROP_NO_VIP);
+		if (icmp->icmp_type != ICMP_ECHO_REQUEST || icmp->icmp_code != 0 ||
+		    lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) < 0)
+			return LB_NEXT_DROP(LB_DROP_NO_VIP);
+		/* No replies to where they could not go, nor to ourselves. */
+		if (martian_source(ip->src_addr) ||
+		    lb_key_find(t->src_table, lb_src_key(ip->src_addr)) == LB_SRC_LOCAL)
+			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+		return NEXT_ICMP; /* lb_icmp: subnet broadcast sources, the rate */
 	} else {
 		return LB_NEXT_DROP(LB_DROP_NO_VIP); /* VIPs are TCP or UDP only */
 	}
@@ -128,13 +169,30 @@ classify_one(struct rte_mbuf *m, void *arg)
 		index = lb_key_find(t->rev_table, lb_key_make(ip->src_addr, sport, ip->next_proto_id));
 		if (index < 0)
 			return LB_NEXT_DROP(LB_DROP_NO_VIP);
+		const struct lb_rev_entry *rev = &t->rev[index];
+		const struct lb_vip *vip = t->vips[rev->vip];
+		const struct lb_backend *be = &vip->backends[rev->backend];
+		if (unlikely(m->port != vip->out_port_id || (be->check_src_mac && !src_mac_is(p, &be->mac))))
+			return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
+		/* Subnets' network and broadcast addresses: lb_reverse's route. */
+		if (unlikely(martian_source(ip->dst_addr) ||
+			     lb_key_find(t->src_table, lb_src_key(ip->dst_addr)) == LB_SRC_LOCAL))
+			return LB_NEXT_DROP(LB_DROP_MARTIAN_DST);
 		if (unlikely(ip->time_to_live <= 1))
 			return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
-		meta->vip = t->vips[index];
+		meta->vip = vip;
 		return NEXT_REVERSE;
 	}
-	if (unlikely(martian_source(ip->src_addr) || ip->src_addr == ip->dst_addr))
-		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC); /* ... or from the VIP itself */
+	if (unlikely(martian_source(ip->src_addr)))
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+	const int src = lb_key_find(t->src_table, lb_src_key(ip->src_addr));
+	if (unlikely(src >= 0)) {
+		if (src == LB_SRC_LOCAL) /* a VIP (the destination itself, say) or a port address */
+			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+		const rte_edge_t e = backend_as_client(t, m, p, ip, sport);
+		if (e != NEXT_HASH)
+			return e;
+	}
 	if (unlikely(ip->time_to_live <= 1))
 		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
 	if (unlikely(drop_all))

@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -36,6 +37,9 @@ struct lb_backend {
 	rte_be16_t port;
 	struct rte_ether_addr mac; /* next hop for this backend */
 	bool resolved;             /* mac is known (from the INI or ARP) */
+	/* Frames from this backend must come from mac: it is on-link and its MAC
+	 * is known, or behind a gateway on a port with check_gateway_mac. */
+	bool check_src_mac;
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
 	struct lb_nat_delta nat; /* VIP -> this backend, for lb_nat_dst_to_backend */
 };
@@ -53,6 +57,8 @@ struct lb_vip {
 	uint8_t proto;              /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t index;             /* index into lb_worker_counters.vip_pkts */
 	rte_edge_t tx_edge;         /* lb_rewrite edge to ethdev_tx-<out port> */
+	uint16_t out_port_id;       /* ethdev id of the out port: backends' replies arrive there */
+	bool out_multi_seg;         /* the out port sends chained mbufs */
 	struct rte_ether_addr src_mac; /* MAC of the output port */
 	uint32_t nb_backends;
 	struct lb_backend *backends;
@@ -74,14 +80,58 @@ lb_in_subnet(rte_be32_t addr, rte_be32_t net, uint32_t mask)
 	return ((rte_be_to_cpu_32(addr) ^ rte_be_to_cpu_32(net)) & mask) == 0;
 }
 
+/* True when addr is the network or the broadcast address of a subnet of
+ * mask (host order) that has them (prefix length 30 or less). */
+static inline bool
+lb_subnet_edge(rte_be32_t addr, uint32_t mask)
+{
+	const uint32_t host = rte_be_to_cpu_32(addr) & ~mask;
+	return (~mask >= 3) && (host == 0 || host == ~mask);
+}
+
+/* The first 6 bytes at p (a MAC) as one integer, for one compare. */
+static __rte_always_inline uint64_t
+lb_mac48(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v)); /* callers have 8 bytes at p: the Ethernet header is 14 */
+	return rte_le_to_cpu_64(v) & 0xffffffffffffull;
+}
+#define LB_MAC48_NONE UINT64_MAX /* matches no frame: a port that is not defined */
+
 /* A port as the data path sees it, indexed by ethdev port id. */
 struct lb_port_dp {
 	bool defined;
+	bool any_dst_mac;          /* [port] dst_mac = any: unicast to any MAC is taken */
+	bool multi_seg;            /* the port sends chained mbufs */
 	rte_edge_t tx_edge;        /* from every transmitting node to ethdev_tx-<port> */
+	uint64_t mac48;            /* mac as lb_mac48 reads it; LB_MAC48_NONE when not defined */
 	struct rte_ether_addr mac;
 	rte_be32_t addr;           /* 0: no address */
 	uint32_t mask;             /* host order */
 	rte_be32_t gateway;        /* 0: none */
+	uint32_t icmp_rate;        /* echo replies per second and worker polling it; 0: none */
+	uint32_t icmp_burst;
+};
+
+/* What the source-address table (lb_tables.src_table) says of an address:
+ * lb_src_key(addr) -> LB_SRC_LOCAL (a VIP or a port address) or
+ * LB_SRC_BACKEND (some backend's address); lb_src_port_key(addr, port id)
+ * -> index into src_hosts[] of a backend address on its VIP's out port. */
+#define LB_SRC_LOCAL 0
+#define LB_SRC_BACKEND 1
+#define LB_KEY_PROTO_SRC 255      /* not a protocol lb-graph balances */
+#define LB_KEY_PROTO_SRC_PORT 254
+
+struct lb_src_host {
+	struct rte_ether_addr mac; /* its frames' source MAC, when check_mac */
+	bool check_mac;
+};
+
+/* A return-path entry: the backend whose replies a rev_table key maps. */
+struct lb_rev_entry {
+	uint16_t vip;     /* index into vips[] */
+	uint16_t backend; /* index into that VIP's backends[] */
 };
 
 struct rte_hash;
@@ -91,7 +141,10 @@ struct lb_tables {
 	 * address (a VIP's or a port's, answered for ICMP echo) is
 	 * lb_key_make(addr, 0, IPPROTO_ICMP) -> LB_KEY_LOCAL. */
 	struct lb_key_table *vip_table;
-	struct lb_key_table *rev_table; /* a backend's lb_key -> index into vips[] */
+	struct lb_key_table *rev_table; /* a backend's lb_key -> index into rev[] */
+	struct lb_rev_entry *rev;
+	struct lb_key_table *src_table; /* see LB_SRC_LOCAL */
+	struct lb_src_host *src_hosts;
 	uint32_t hash_seed;
 	uint32_t nb_vips;
 	struct lb_vip *vips[LB_MAX_VIPS];
@@ -153,19 +206,24 @@ lb_meta(struct rte_mbuf *m)
 #define LB_DROP_REASONS(X)                                                              \
 	X(NO_VIP, "no_vip", "TCP/UDP to no VIP and from no backend; other protocols")      \
 	X(TRUNCATED, "truncated", "frame ends inside the Ethernet, VLAN, IPv4 or L4 header")   \
+	X(NOT_FOR_US, "not_for_us", "destination MAC: another host's (unless dst_mac = any), or broadcast/multicast and not ARP") \
 	X(ETHERTYPE, "ethertype", "not IPv4 after one 802.1Q tag at most (IPv6, QinQ; ARP without port addr)")  \
 	X(BAD_VERSION, "bad_version", "IP version field is not 4")                            \
 	X(BAD_IHL, "bad_ihl", "IPv4 header length below 20 bytes")                            \
 	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
 	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
 	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1: would expire on this hop")                 \
-	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, or the VIP itself")          \
+	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, a VIP or a port address; ICMP echo from a subnet broadcast") \
+	X(SPOOFED_BACKEND, "spoofed_backend", "a backend's address or endpoint from where that backend is not") \
+	X(MARTIAN_DST, "martian_dst", "return traffic to 0/8, 127/8, 224/3, a subnet's network/broadcast, a VIP or a port address") \
 	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload; TCP data offset below 5 or past it") \
 	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
 	X(NO_BACKEND, "no_backend", "the VIP has no backend with a weight")                                 \
 	X(NO_NEIGHBOR, "no_neighbor", "no MAC known yet for the next hop (ARP asked)")         \
 	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
 	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \
+	X(ICMP_RATE, "icmp_rate", "echo replies beyond the port's icmp_rate")                  \
+	X(TX_CHAINED, "tx_chained", "a chained mbuf for a port that cannot send one")          \
 	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
 
 enum lb_drop_reason {

@@ -1,8 +1,13 @@
 /* lb_icmp: answer ICMP echo requests to a VIP or port address (lb_classify
- * sends only those here, bounds-checked): the same frame turned around, out
- * of the port it came in by. */
+ * sends only those here, bounds-checked, from no martian or local source):
+ * the same frame turned around, out of the port it came in by. Not a
+ * reflector: no reply to a subnet's broadcast address, and at most
+ * icmp_rate replies a second per port and worker (a token bucket of
+ * icmp_burst, librte_meter's srTCM counting packets, not bytes). */
+#include <rte_cycles.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_meter.h>
 
 #include "nodes/lb_cksum.h"
 #include "nodes/lb_node_util.h"
@@ -10,10 +15,40 @@
 #define ICMP_ECHO_REPLY 0
 #define REPLY_TTL 64
 
+/* A worker's bucket for one port, set up on first use and again whenever
+ * the port's rate or burst differ from what it was set up with. */
+struct icmp_bucket {
+	uint32_t rate, burst;
+	struct rte_meter_srtcm_profile profile;
+	struct rte_meter_srtcm meter;
+};
+static struct icmp_bucket buckets[LB_MAX_WORKERS][RTE_MAX_ETHPORTS];
+
+static inline bool
+icmp_allowed(struct icmp_bucket *b, const struct lb_port_dp *in, uint64_t now)
+{
+	if (unlikely(b->rate != in->icmp_rate || b->burst != in->icmp_burst)) {
+		struct rte_meter_srtcm_params prm = {.cir = in->icmp_rate, .cbs = in->icmp_burst, .ebs = 0};
+		b->rate = in->icmp_rate;
+		b->burst = in->icmp_burst;
+		if (!b->rate || rte_meter_srtcm_profile_config(&b->profile, &prm) < 0 ||
+		    rte_meter_srtcm_config(&b->meter, &b->profile) < 0)
+			b->rate = 0; /* no replies */
+	}
+	return b->rate && rte_meter_srtcm_color_blind_check(&b->meter, &b->profile, now, 1) == RTE_COLOR_GREEN;
+}
+
+struct icmp_arg {
+	const struct lb_tables *t;
+	struct icmp_bucket *buckets; /* this worker's, by port id */
+	uint64_t now;
+};
+
 static __rte_always_inline rte_edge_t
 icmp_one(struct rte_mbuf *m, void *arg)
 {
-	const struct lb_tables *t = arg;
+	const struct icmp_arg *a = arg;
+	const struct lb_tables *t = a->t;
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_port_dp *in = m->port < RTE_MAX_ETHPORTS ? &t->ports[m->port] : NULL;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -23,6 +58,15 @@ icmp_one(struct rte_mbuf *m, void *arg)
 
 	if (unlikely(!in || !in->defined))
 		return LB_NEXT_DROP(LB_DROP_NO_ROUTE);
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (p->addr && lb_in_subnet(ip->src_addr, p->addr, p->mask) && lb_subnet_edge(ip->src_addr, p->mask))
+			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+	}
+	if (unlikely(m->nb_segs > 1 && !in->multi_seg))
+		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
+	if (!icmp_allowed(&a->buckets[m->port], in, a->now))
+		return LB_NEXT_DROP(LB_DROP_ICMP_RATE);
 
 	/* Swapping the addresses leaves the IP checksum as it is. */
 	const rte_be32_t src = ip->src_addr;
@@ -48,8 +92,9 @@ icmp_one(struct rte_mbuf *m, void *arg)
 static uint16_t
 lb_icmp_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	lb_counters[graph->id].forwarded +=
-		lb_process_stream(graph, node, objs, nb_objs, icmp_one, lb_tables_get());
+	struct icmp_arg a = {.t = lb_tables_get(), .buckets = buckets[graph->id], .now = rte_get_tsc_cycles()};
+
+	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, icmp_one, &a);
 	return nb_objs;
 }
 

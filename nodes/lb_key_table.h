@@ -17,6 +17,7 @@
 #include <rte_common.h>
 
 #include "nodes/lb_crc32c.h"
+#include "nodes/lb_dataplane.h"
 
 #define LB_KEY_LOCAL UINT16_MAX /* value of a local address (ICMP echo) */
 
@@ -36,6 +37,19 @@ static __rte_always_inline uint64_t
 lb_key_make(rte_be32_t addr, rte_be16_t port, uint8_t proto)
 {
 	return (uint64_t)addr | (uint64_t)port << 32 | (uint64_t)proto << 48;
+}
+
+/* Keys of the source-address table (LB_SRC_LOCAL in lb_dataplane.h). */
+static __rte_always_inline uint64_t
+lb_src_key(rte_be32_t addr)
+{
+	return lb_key_make(addr, 0, LB_KEY_PROTO_SRC);
+}
+
+static __rte_always_inline uint64_t
+lb_src_port_key(rte_be32_t addr, uint16_t port_id)
+{
+	return lb_key_make(addr, port_id, LB_KEY_PROTO_SRC_PORT);
 }
 
 static __rte_always_inline uint32_t

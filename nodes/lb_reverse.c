@@ -4,24 +4,32 @@
  * client: through the port whose subnet holds the destination, else the
  * first port with a gateway; the next hop's MAC comes from the neighbour
  * table that ARP fills (no MAC yet: dropped as no_neighbor, and the control
- * plane is asked to resolve it). */
+ * plane is asked to resolve it). lb_classify checked where the reply came
+ * from and that its destination is neither martian nor local; a subnet's
+ * network or broadcast address is refused here, where the subnets are
+ * walked (martian_dst). */
 #include <rte_hash.h>
 #include <rte_ring.h>
 
 #include "nodes/lb_nat.h"
 #include "nodes/lb_node_util.h"
 
-/* The port and next hop towards dst, or NULL. */
+/* The port and next hop towards dst, or NULL with the drop reason in *why. */
 static inline const struct lb_port_dp *
-route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop)
+route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop, rte_edge_t *why)
 {
 	const struct lb_port_dp *via_gw = NULL;
 
+	*why = LB_NEXT_DROP(LB_DROP_NO_ROUTE);
 	for (uint16_t i = 0; i < t->nb_ports; i++) {
 		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
 		if (!p->addr)
 			continue;
 		if (lb_in_subnet(dst, p->addr, p->mask)) {
+			if (unlikely(lb_subnet_edge(dst, p->mask))) {
+				*why = LB_NEXT_DROP(LB_DROP_MARTIAN_DST);
+				return NULL;
+			}
 			*next_hop = dst;
 			return p;
 		}
@@ -43,11 +51,14 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	rte_be32_t next_hop;
+	rte_edge_t why;
 	void *data;
 
-	const struct lb_port_dp *out = route(t, ip->dst_addr, &next_hop);
+	const struct lb_port_dp *out = route(t, ip->dst_addr, &next_hop, &why);
 	if (unlikely(!out))
-		return LB_NEXT_DROP(LB_DROP_NO_ROUTE);
+		return why;
+	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
+		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	if (unlikely(!lb_neigh_hash || rte_hash_lookup_data(lb_neigh_hash, &next_hop, &data) < 0)) {
 		if (lb_resolve_ring) /* full: it is asked again by the next packet */
 			rte_ring_mp_enqueue(lb_resolve_ring, (void *)(uintptr_t)next_hop);

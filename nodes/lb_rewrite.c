@@ -17,6 +17,8 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 
 	if (unlikely(!be->resolved))
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR); /* ARP has not found its MAC yet */
+	if (unlikely(m->nb_segs > 1 && !vip->out_multi_seg))
+		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 	counters->vip_pkts[vip->index]++;

@@ -5,12 +5,14 @@
 
 #include <rte_mbuf.h>
 
+#include "control/lb_config.h"
 #include "nodes/lb_dataplane.h"
 #include "tools/fixtures.h"
 #include "tools/pkt.h"
 
 static const uint8_t mac_client[6] = {0x02, 0, 0, 0, 0xc1, 0x01};
-static const uint8_t mac_lb[6] = {0x02, 0, 0, 0, 0x1b, 0x01};
+const uint8_t fixture_lb_mac[6] = {0x02, 0x70, 0x63, 0x61, 0x70, 0x00};
+#define mac_lb fixture_lb_mac
 
 uint32_t
 fixture_flow_src(uint32_t flow)
@@ -22,6 +24,20 @@ uint16_t
 fixture_flow_sport(uint32_t flow)
 {
 	return 1024 + (flow * 7919u) % 64000;
+}
+
+struct fixture_vip
+fixture_vip_of(const struct lb_config *cfg, unsigned i)
+{
+	const struct lb_cfg_vip *v = &cfg->vips[i];
+	struct fixture_vip fv = {.addr = v->addr, .port = v->port, .proto = v->proto, .index = i};
+
+	if (v->nb_backends) {
+		fv.be_addr = v->backends[0].addr;
+		fv.be_port = v->backends[0].port;
+		memcpy(fv.be_mac, v->backends[0].mac.addr_bytes, 6);
+	}
+	return fv;
 }
 
 static void
@@ -174,6 +190,43 @@ BAD(l4_len_long, {
 		l4_of(f)[12] = 15 << 4;                  /* 60-byte header > payload */
 })
 
+/* Not addressed to lb-graph's port. */
+BAD(foreign_dst_mac, { f[5] ^= 0x42; })
+BAD(multicast_dst_mac, { static const uint8_t m[6] = {0x01, 0, 0x5e, 0, 0, 1}; memcpy(f, m, 6); })
+BAD(broadcast_mac, { memset(f, 0xff, 6); })
+
+/* A VIP's first backend, as the source of VIP traffic or of a reply. */
+static void
+from_backend(uint8_t *f, const struct fixture_vip *vip, bool backend_mac, bool service_port)
+{
+	memcpy(ip_of(f) + 12, &vip->be_addr, 4);
+	if (service_port)
+		l4_of(f)[0] = vip->be_port >> 8, l4_of(f)[1] = vip->be_port & 0xff;
+	if (backend_mac)
+		memcpy(f + 6, vip->be_mac, 6);
+}
+
+/* A reply from the backend (its endpoint and MAC) to dst. */
+static void
+reply_to(uint8_t *f, size_t l, const struct fixture_vip *vip, uint32_t dst)
+{
+	from_backend(f, vip, true, true);
+	memcpy(ip_of(f) + 16, &dst, 4);
+	l4_of(f)[2] = 0x9c, l4_of(f)[3] = 0x40; /* client port 40000 */
+	refix(f, l);
+}
+
+BAD(src_backend_endpoint, { from_backend(f, vip, true, true); refix(f, l); })
+BAD(src_backend_foreign_mac, { from_backend(f, vip, false, false); refix(f, l); })
+BAD(reply_foreign_mac, {
+	reply_to(f, l, vip, fixture_flow_src(flow));
+	memcpy(f + 6, mac_client, 6);
+})
+BAD(reply_to_broadcast, { reply_to(f, l, vip, 0xffffffffu); })
+BAD(reply_to_multicast, { reply_to(f, l, vip, htonl(0xe0000001u)); })
+BAD(reply_to_vip, { reply_to(f, l, vip, vip->addr); })
+BAD(reply_to_loopback, { reply_to(f, l, vip, htonl(0x7f000001u)); })
+
 /* ---- frames that must be forwarded ---- */
 
 #define OK(fn, ...)                                                                           \
@@ -197,7 +250,12 @@ OK(udp_zero_cksum, {
 })
 OK(tcp_syn_fin, { s.tcp_flags = 0x03; })
 OK(tcp_no_flags, { s.tcp_flags = 0; s.tcp_no_flags = true; })
-OK(broadcast_mac, { memset(s.dst_mac, 0xff, 6); })
+/* A backend as a client of its VIP (one-arm): its address, another port,
+ * its MAC, on its VIP's out port. */
+OK(src_backend_as_client, {
+	s.src = vip->be_addr;
+	memcpy(s.src_mac, vip->be_mac, 6);
+})
 
 static size_t
 ip_options(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
@@ -235,7 +293,7 @@ const struct fixture fixtures[] = {
 	{"udp_zero_cksum", FIXTURE_FORWARD, udp_zero_cksum},
 	{"tcp_syn_fin", FIXTURE_FORWARD, tcp_syn_fin},
 	{"tcp_no_flags", FIXTURE_FORWARD, tcp_no_flags},
-	{"broadcast_mac", FIXTURE_FORWARD, broadcast_mac},
+	{"src_backend_as_client", FIXTURE_FORWARD, src_backend_as_client},
 	{"ip_options", FIXTURE_FORWARD, ip_options},
 	{"padded_to_60", FIXTURE_FORWARD, padded_to_60},
 	{"other_dst", LB_DROP_NO_VIP, other_dst},
@@ -266,6 +324,16 @@ const struct fixture fixtures[] = {
 	{"dst_multicast", LB_DROP_NO_VIP, dst_multicast},
 	{"l4_len_short", LB_DROP_BAD_L4_LEN, l4_len_short},
 	{"l4_len_long", LB_DROP_BAD_L4_LEN, l4_len_long},
+	{"foreign_dst_mac", LB_DROP_NOT_FOR_US, foreign_dst_mac},
+	{"multicast_dst_mac", LB_DROP_NOT_FOR_US, multicast_dst_mac},
+	{"broadcast_mac", LB_DROP_NOT_FOR_US, broadcast_mac},
+	{"src_backend_endpoint", LB_DROP_SPOOFED_BACKEND, src_backend_endpoint},
+	{"src_backend_foreign_mac", LB_DROP_SPOOFED_BACKEND, src_backend_foreign_mac},
+	{"reply_foreign_mac", LB_DROP_SPOOFED_BACKEND, reply_foreign_mac},
+	{"reply_to_broadcast", LB_DROP_MARTIAN_DST, reply_to_broadcast},
+	{"reply_to_multicast", LB_DROP_MARTIAN_DST, reply_to_multicast},
+	{"reply_to_vip", LB_DROP_MARTIAN_DST, reply_to_vip},
+	{"reply_to_loopback", LB_DROP_MARTIAN_DST, reply_to_loopback},
 };
 const unsigned nb_fixtures = RTE_DIM(fixtures);
 

@@ -18,13 +18,27 @@ struct fixture_vip {
 	uint16_t port;  /* host order */
 	uint8_t proto;
 	uint8_t index;  /* written into the payload */
+	/* its first backend (the spoofing and return-path fixtures): */
+	uint32_t be_addr; /* network order */
+	uint16_t be_port; /* host order */
+	uint8_t be_mac[6];
 };
+
+/* VIP i of a configuration, with its first backend. */
+struct lb_config;
+struct fixture_vip fixture_vip_of(const struct lb_config *cfg, unsigned i);
 
 struct fixture {
 	const char *name;
 	int verdict; /* FIXTURE_FORWARD or an enum lb_drop_reason */
 	size_t (*build)(uint8_t *frame, size_t cap, const struct fixture_vip *vip, uint32_t flow);
 };
+
+/* The MAC fixture frames are addressed to: lb-graph's port. It is the
+ * address net_pcap gives its first port, and the unit harness's port; memif
+ * configurations that lb-gen feeds set it (dev = net_memif0,...,mac=...). */
+extern const uint8_t fixture_lb_mac[6];
+#define FIXTURE_LB_MAC_STR "02:70:63:61:70:00"
 
 extern const struct fixture fixtures[];
 extern const unsigned nb_fixtures;

@@ -23,15 +23,6 @@
 static struct pkt_pcap *out;
 static unsigned long expect[LB_DROP_COUNT], expect_fwd;
 
-static struct fixture_vip
-vip_of(const struct lb_config *cfg, unsigned i)
-{
-	return (struct fixture_vip){
-		.addr = cfg->vips[i].addr, .port = cfg->vips[i].port,
-		.proto = cfg->vips[i].proto, .index = i,
-	};
-}
-
 static void
 emit(const uint8_t *frame, size_t len, int verdict)
 {
@@ -82,13 +73,13 @@ main(int argc, char **argv)
 	uint8_t frame[PKT_MAX];
 	for (uint32_t k = 0; k < per_flow; k++)
 		for (uint32_t f = first; f < first + flows; f++) {
-			struct fixture_vip v = vip_of(&cfg, f % cfg.nb_vips);
+			struct fixture_vip v = fixture_vip_of(&cfg, f % cfg.nb_vips);
 			emit(frame, fixture_build_ok(frame, sizeof(frame), &v, f, k), FIXTURE_FORWARD);
 		}
 	/* Every fixture once per VIP, on flows of their own. */
 	for (unsigned i = 0; bad && i < nb_fixtures; i++)
 		for (unsigned v = 0; v < cfg.nb_vips; v++) {
-			struct fixture_vip fv = vip_of(&cfg, v);
+			struct fixture_vip fv = fixture_vip_of(&cfg, v);
 			uint32_t flow = 0x200000 + i * LB_MAX_VIPS + v;
 			emit(frame, fixtures[i].build(frame, sizeof(frame), &fv, flow), fixtures[i].verdict);
 		}

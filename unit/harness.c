@@ -63,6 +63,7 @@ generate(struct rte_graph *g, struct rte_node *node)
 	for (uint16_t i = 0; i < n; i++) {
 		const unsigned f = gen_next++ % gen_n;
 		memcpy(rte_pktmbuf_append(m[i], gen_lens[f]), gen_frames[f], gen_lens[f]);
+		m[i]->port = 0;
 	}
 	gen_made += n;
 	node->idx = n;
@@ -143,7 +144,7 @@ harness_init(void)
 		return -1;
 	graph = rte_graph_lookup("unit_0");
 	harness_ports[0] = (struct lb_port_info){
-		.defined = true, .port_id = 0, .mac = harness_port_mac, .tx_edge = sink_edge,
+		.defined = true, .port_id = 0, .mac = harness_port_mac, .tx_edge = sink_edge, .multi_seg = true,
 	};
 	harness_qs = rte_zmalloc("unit_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
 	if (!harness_qs || rte_rcu_qsbr_init(harness_qs, 1) < 0)
@@ -194,6 +195,7 @@ harness_mbuf(const uint8_t *frame, size_t len)
 		return NULL;
 	}
 	memcpy(p, frame, len);
+	m->port = 0; /* as received on the harness's port */
 	return m;
 }
 

@@ -100,8 +100,11 @@ test_return_path(void)
 	struct pkt_view v;
 	int reason;
 
+	static const uint8_t dns_be_mac[6] = {0x02, 0, 0, 0, 0, 0x12};
 	inet_pton(AF_INET, "10.20.0.11", &s.src);
 	inet_pton(AF_INET, "10.20.0.99", &s.dst);
+	memcpy(s.dst_mac, harness_port_mac.addr_bytes, 6);
+	memcpy(s.src_mac, be_mac.addr_bytes, 6); /* learnt by ARP in the test before */
 	size_t len = pkt_build(frame, sizeof(frame), &s);
 	/* no MAC for the client yet */
 	CU_ASSERT_EQUAL(run_one(frame, len, &reason), 0);
@@ -127,6 +130,7 @@ test_return_path(void)
 	/* the UDP backend's reply maps to the UDP VIP */
 	s.proto = IPPROTO_UDP, s.sport = 5353;
 	inet_pton(AF_INET, "10.20.0.12", &s.src);
+	memcpy(s.src_mac, dns_be_mac, 6); /* its MAC in the INI */
 	len = pkt_build(frame, sizeof(frame), &s);
 	CU_ASSERT_EQUAL_FATAL(run_one(frame, len, &reason), 1);
 	pkt_parse(rte_pktmbuf_mtod(out[0], uint8_t *), len, &v);
