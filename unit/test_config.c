@@ -54,6 +54,20 @@ static const struct bad_case cases[] = {
 	 "key 'addr': expected ADDRESS/PREFIX_LENGTH"},
 	{"backend bad MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80 02:00:00:00:00\n", 0, 6,
 	 "key 'backend': bad MAC address"},
+	{"backend broadcast MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80 ff:ff:ff:ff:ff:ff\n", 0, 6,
+	 "key 'backend': the MAC must be a unicast, non-zero address"},
+	{"backend multicast MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80 01:00:5e:00:00:01\n", 0, 6,
+	 "key 'backend': the MAC must be a unicast, non-zero address"},
+	{"backend zero MAC", PORT WORKER "[vip.a]\nbackend = 10.0.0.1:80 00:00:00:00:00:00 weight=2\n", 0, 6,
+	 "key 'backend': the MAC must be a unicast, non-zero address"},
+	{"bad dst_mac", "[port.0]\ndev = net_null0\ndst_mac = all\n" WORKER VIP, 0, 3,
+	 "key 'dst_mac': expected own or any"},
+	{"bad check_gateway_mac", "[port.0]\ndev = net_null0\ncheck_gateway_mac = sometimes\n" WORKER VIP, 0, 3,
+	 "key 'check_gateway_mac': expected on or off"},
+	{"icmp_rate too big", "[port.0]\ndev = net_null0\nicmp_rate = 2000000\n" WORKER VIP, 0, 3,
+	 "key 'icmp_rate': icmp_rate (echo replies per second) must be 0..1000000"},
+	{"icmp_burst 0", "[port.0]\ndev = net_null0\nicmp_burst = 0\n" WORKER VIP, 0, 3,
+	 "key 'icmp_burst': icmp_burst must be 1..1000000"},
 	{"backend without port", PORT WORKER "[vip.a]\nbackend = 10.0.0.1 02:00:00:00:00:01\n", 0, 6,
 	 "key 'backend': expected IP:PORT: the port is missing"},
 	{"duplicate backend", GOOD "backend = 10.0.0.1:80 02:00:00:00:00:09\n", 0, 11,
@@ -178,6 +192,9 @@ test_good_file_values(void)
 	CU_ASSERT(cfg.ports[3].defined && !cfg.ports[0].defined);
 	CU_ASSERT_EQUAL(cfg.ports[3].rx_queues, 2);
 	CU_ASSERT_EQUAL(cfg.ports[3].rx_desc, 1024);
+	CU_ASSERT(!cfg.ports[3].any_dst_mac && !cfg.ports[3].check_gateway_mac); /* dst_mac = own */
+	CU_ASSERT_EQUAL(cfg.ports[3].icmp_rate, 100);
+	CU_ASSERT_EQUAL(cfg.ports[3].icmp_burst, 0); /* as icmp_rate */
 	CU_ASSERT_EQUAL(cfg.nb_workers, 1);
 	CU_ASSERT_EQUAL(cfg.workers[0].lcore, 1);
 	CU_ASSERT_EQUAL(cfg.workers[0].cpu, 0);

@@ -21,6 +21,7 @@ main(void)
 	register_maglev_tests();
 	register_node_tests();
 	register_l3_tests();
+	register_trust_tests();
 	register_churn_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

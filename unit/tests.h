@@ -6,3 +6,4 @@ void register_maglev_tests(void);
 void register_churn_tests(void);
 void register_l3_tests(void);
 void register_key_table_tests(void);
+void register_trust_tests(void);
