@@ -77,6 +77,9 @@ refused "bad address" "bad IPv4 address" backend add web 10.0.0.300:80 02:00:00:
 refused "bad port" "port must be 1..65535" backend add web 10.0.0.9:0 02:00:00:00:00:09
 refused "missing port" "the port is missing" backend add web 10.0.0.9 02:00:00:00:00:09
 refused "bad MAC" "bad MAC address" backend add web 10.0.0.9:80 02:00:00:00:09
+refused "broadcast MAC" "must be a unicast, non-zero address" backend add web 10.0.0.9:80 ff:ff:ff:ff:ff:ff
+refused "multicast MAC" "must be a unicast, non-zero address" backend add web 10.0.0.9:80 01:00:5e:00:00:09
+refused "zero MAC" "must be a unicast, non-zero address" backend add web 10.0.0.9:80 00:00:00:00:00:00
 refused "bad weight" "expected weight=N" backend add web 10.0.0.9:80 02:00:00:00:00:09 weight=5000
 refused "weight not a number" "weight must be 0..1000" backend weight web 10.0.0.1:8080 abc
 refused "duplicate backend" "already has this backend" backend add web 10.0.0.1:8080 02:00:00:00:00:01

@@ -207,6 +207,54 @@ expect "[ $rc -ne 0 ] && [ $drop1 -gt $drop0 ]" "drop on: request times out (cur
 ctl drop off >/dev/null
 expect "get '' | grep -q '^backend [12]$'" "drop off: service back"
 
+# ---- hostile frames from the client side ----
+# Captured where lb-graph would emit them: towards the client (cli0) and
+# towards the backends (swlb, the bridge port facing lb-graph). The control
+# frame, a real client's datagram of the same shape, must get through.
+drop() { ctl stats | sed -n "s/^drop_$1: //p"; }
+capture() { # NS IFACE FILE: tcpdump in the background until killed, once it listens
+	ip netns exec "$1" tcpdump -n -U -i "$2" -w "$3" >/dev/null 2>"$3.err" &
+	pids+=($!)
+	for _ in $(seq 100); do grep -q 'listening on' "$3.err" && return 0; sleep 0.1; done
+	return 1
+}
+lb_mac=$(in_ns $NS_LB cat /sys/class/net/lb0/address)
+capture $NS_CLI cli0 "$tmp/cli.pcap" && cap_cli=${pids[-1]}
+capture $NS_SW swlb "$tmp/sw.pcap" && cap_sw=${pids[-1]}
+spoofed0=$(drop spoofed_backend) martian0=$(drop martian_src) foreign0=$(drop not_for_us) rate0=$(drop icmp_rate)
+in_ns $NS_CLI /usr/bin/python3 tests/hostile_frames.py cli0 "$lb_mac" frames
+flood_s=$(in_ns $NS_CLI /usr/bin/python3 tests/hostile_frames.py cli0 "$lb_mac" flood 3000)
+# counted once lb-graph has seen them all (relay, backend address, backend endpoint: 5 each)
+for _ in $(seq 100); do
+	[ "$(drop spoofed_backend)" -ge $((spoofed0 + 15)) ] && [ "$(drop martian_src)" -ge $((martian0 + 5)) ] &&
+		[ "$(drop not_for_us)" -ge $((foreign0 + 5)) ] && break
+	sleep 0.1
+done
+# what lb-graph sent has reached the captures once the control frames have
+for _ in $(seq 100); do
+	[ "$(tcpdump -r "$tmp/sw.pcap" -n 'udp src port 4246' 2>/dev/null | wc -l)" -ge 5 ] && break
+	sleep 0.1
+done
+kill -INT "$cap_cli" "$cap_sw" 2>/dev/null
+wait "$cap_cli" "$cap_sw" 2>/dev/null
+count() { tcpdump -r "$1" -n "$2" 2>/dev/null | wc -l; }
+expect "[ $(drop spoofed_backend) -eq $((spoofed0 + 15)) ]" \
+	"relay, backend address, backend endpoint: 15 counted as spoofed_backend ($spoofed0 -> $(drop spoofed_backend))"
+expect "[ $(drop martian_src) -eq $((martian0 + 5)) ]" "source = port address: 5 counted as martian_src"
+expect "[ $(drop not_for_us) -eq $((foreign0 + 5)) ]" "another host's MAC: 5 counted as not_for_us"
+n=$(count "$tmp/cli.pcap" 'src host 192.0.2.10 and udp dst port 5555')
+expect "[ $n -eq 0 ]" "client side: nothing relayed as the VIP to the client ($n)"
+n=$(count "$tmp/sw.pcap" 'udp and (src port 4243 or src port 4244 or src port 4245 or (src port 7007 and dst port 7007))')
+expect "[ $n -eq 0 ]" "backend side: no spoofed or misaddressed datagram balanced ($n)"
+n=$(count "$tmp/sw.pcap" 'udp src port 4246 and src host 10.10.0.2')
+expect "[ $n -eq 5 ]" "backend side: the 5 control datagrams were balanced ($n)"
+# The echo flood: at most the bucket (100) plus 100 a second while it lasted.
+replies=$(count "$tmp/cli.pcap" 'icmp[icmptype] == icmp-echoreply and src host 10.10.0.1 and icmp[4:2] == 0x4242')
+rate1=$(drop icmp_rate)
+bound=$(awk -v s="$flood_s" 'BEGIN { printf "%d", 100 + 100 * (s + 1) }')
+expect "[ $replies -gt 0 ] && [ $replies -le $bound ] && [ $rate1 -gt $rate0 ]" \
+	"echo flood of 3000 in ${flood_s} s: $replies replies (<= $bound), $((rate1 - rate0)) counted as icmp_rate"
+
 kill -TERM $lb_pid
 wait $lb_pid
 rc=$?

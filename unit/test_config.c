@@ -208,6 +208,38 @@ test_good_file_values(void)
 	unlink(path);
 }
 
+/* The port's trust keys, read and written back (lb-ctl config) alike. */
+static void
+test_port_trust_keys_round_trip(void)
+{
+	static const char text[] = "[port.0]\ndev = net_null0\naddr = 10.0.0.254/24\ngateway = 10.0.0.1\n"
+				   "dst_mac = any\ncheck_gateway_mac = on\nicmp_rate = 7\nicmp_burst = 3\n"
+				   "[port.1]\ndev = net_null1\nicmp_rate = 0\n[worker.1]\nrx = 0:0 1:0\n" VIP;
+	struct lb_config a, b;
+	char *dump = NULL;
+	size_t size = 0;
+	const char *path = harness_tmpfile(text, strlen(text));
+
+	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &a, stderr), 0);
+	CU_ASSERT(a.ports[0].any_dst_mac && a.ports[0].check_gateway_mac && !a.ports[1].any_dst_mac);
+	CU_ASSERT(a.ports[0].icmp_rate == 7 && a.ports[0].icmp_burst == 3 && a.ports[1].icmp_rate == 0);
+	FILE *f = open_memstream(&dump, &size);
+	lb_config_write(f, &a);
+	fclose(f);
+	path = harness_tmpfile(dump, size);
+	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &b, stderr), 0);
+	for (unsigned p = 0; p < 2; p++) {
+		CU_ASSERT_EQUAL(a.ports[p].any_dst_mac, b.ports[p].any_dst_mac);
+		CU_ASSERT_EQUAL(a.ports[p].check_gateway_mac, b.ports[p].check_gateway_mac);
+		CU_ASSERT_EQUAL(a.ports[p].icmp_rate, b.ports[p].icmp_rate);
+		CU_ASSERT_EQUAL(a.ports[p].icmp_burst, b.ports[p].icmp_burst);
+	}
+	unlink(path);
+	free(dump);
+	lb_config_free(&a);
+	lb_config_free(&b);
+}
+
 static void
 test_node_loop_values(void)
 {
@@ -257,5 +289,6 @@ register_config_tests(void)
 	CU_add_test(s, "directory or missing file refused", test_not_a_file);
 	CU_add_test(s, "good file: values and defaults", test_good_file_values);
 	CU_add_test(s, "node_loop = auto, quad, scalar", test_node_loop_values);
+	CU_add_test(s, "port trust keys: read and written back", test_port_trust_keys_round_trip);
 	CU_add_test(s, "shipped configs load", test_shipped_configs_load);
 }
