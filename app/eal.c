@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wordexp.h>
 
+#include <rte_cpuflags.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -50,6 +51,13 @@ lb_eal_init(struct lb_app *app, const char *prog)
 		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
 		goto out;
 	}
+#if defined(__AES__)
+	/* built with AES-NI for the keyed flow hash (meson.build) */
+	if (!rte_cpu_get_flag_enabled(RTE_CPUFLAG_AES)) {
+		fprintf(stderr, "this CPU has no AES-NI, which this build of lb-graph uses: rebuild it on this machine\n");
+		goto out;
+	}
+#endif
 	for (unsigned i = 0; i < cfg->nb_workers; i++)
 		if (!rte_lcore_is_enabled(cfg->workers[i].lcore)) {
 			fprintf(stderr, "worker.%u: lcore not enabled by the EAL\n", cfg->workers[i].lcore);

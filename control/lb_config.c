@@ -104,6 +104,64 @@ lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 }
 
 int
+lb_parse_seed(const char *s, uint64_t seed[2])
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		const char *h = s + 2;
+		const size_t n = strlen(h);
+		if (n == 0 || n > 32 || strspn(h, "0123456789abcdefABCDEF") != n)
+			return -1;
+		seed[0] = seed[1] = 0;
+		for (size_t i = 0; i < n; i++) {
+			const unsigned d = isdigit((unsigned char)h[i]) ? h[i] - '0' : (tolower((unsigned char)h[i]) - 'a' + 10);
+			seed[1] = seed[1] << 4 | seed[0] >> 60;
+			seed[0] = seed[0] << 4 | d;
+		}
+		return 0;
+	}
+	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1]) || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	char *end;
+	errno = 0;
+	seed[0] = strtoull(s, &end, 10);
+	seed[1] = 0;
+	return errno || *end ? -1 : 0;
+}
+
+#define SEED_SYNTAX "expected 0x and 1 to 32 hex digits, or a decimal number below 2^64 without leading zeros"
+
+/* The seed from a file only its owner can read. NULL, or why not. */
+static const char *
+read_seed_file(const char *path, uint64_t seed[2], char *why, size_t why_size)
+{
+	struct stat sb;
+	char line[128];
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(why, why_size, "cannot open '%s': %s", path, strerror(errno));
+		return why;
+	}
+	if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(why, why_size, "'%s' is not a regular file", path);
+	} else if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(why, why_size, "'%s' is readable or writable by group or others (mode %04o): chmod 600 it",
+			 path, (unsigned)(sb.st_mode & 07777));
+	} else if (!fgets(line, sizeof(line), f)) {
+		snprintf(why, why_size, "'%s' is empty", path);
+	} else {
+		line[strcspn(line, " \t\r\n")] = '\0';
+		if (lb_parse_seed(line, seed) == 0) {
+			fclose(f);
+			return NULL;
+		}
+		snprintf(why, why_size, "'%s': " SEED_SYNTAX, path);
+	}
+	fclose(f);
+	return why;
+}
+
+int
 lb_parse_ipv4(const char *s, rte_be32_t *addr)
 {
 	struct in_addr a;
@@ -415,8 +473,9 @@ eal_key(struct parse_state *st, const char *key, const char *value)
 static int
 lb_key(struct parse_state *st, const char *key, const char *value)
 {
-	static const char *const keys[] = {"hash_seed", "drop", "stats_interval", "graph_stats",
-					   "node_loop"};
+	static const char *const keys[] = {"hash_seed", "drop",      "stats_interval", "graph_stats",
+					   "node_loop", "hash_seed_file", "flow_hash"};
+	char why[LB_CFG_STR_SIZE + 128];
 	struct lb_config *cfg = st->cfg;
 	int k = section_key(st, key, keys, RTE_DIM(keys), 0);
 
@@ -424,7 +483,10 @@ lb_key(struct parse_state *st, const char *key, const char *value)
 		return 0;
 	switch (k) {
 	case 0:
-		U32_KEY(cfg->hash_seed, 0, UINT32_MAX, "hash_seed");
+		if (*st->keys_seen & (1u << 5))
+			return fail(st, st->line, key, "hash_seed and hash_seed_file exclude each other");
+		if (lb_parse_seed(value, cfg->hash_seed) < 0)
+			return fail(st, st->line, key, SEED_SYNTAX);
 		break;
 	case 1:
 		BOOL_KEY(cfg->drop);
@@ -444,6 +506,23 @@ lb_key(struct parse_state *st, const char *key, const char *value)
 			cfg->node_loop = LB_LOOP_SCALAR;
 		else
 			return fail(st, st->line, key, "expected auto, quad or scalar");
+		break;
+	case 5:
+		if (*st->keys_seen & 1u)
+			return fail(st, st->line, key, "hash_seed and hash_seed_file exclude each other");
+		if (strlen(value) >= sizeof(cfg->hash_seed_file))
+			return fail(st, st->line, key, "longer than %zu characters", sizeof(cfg->hash_seed_file) - 1);
+		if (read_seed_file(value, cfg->hash_seed, why, sizeof(why)))
+			return fail(st, st->line, key, "%s", why);
+		strcpy(cfg->hash_seed_file, value);
+		break;
+	case 6:
+		if (strcmp(value, "keyed") == 0)
+			cfg->flow_hash = LB_FLOW_HASH_KEYED;
+		else if (strcmp(value, "crc32c") == 0)
+			cfg->flow_hash = LB_FLOW_HASH_CRC32C;
+		else
+			return fail(st, st->line, key, "expected keyed or crc32c");
 		break;
 	}
 	return 1;
@@ -829,7 +908,8 @@ config_defaults(struct lb_config *cfg, const char *path)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	cfg->stats_interval = 1;
-	cfg->hash_seed = 0x1b873593;
+	cfg->hash_seed[0] = 0x1b873593;
+	cfg->flow_hash = LB_FLOW_HASH_KEYED;
 	cfg->node_loop = LB_LOOP_AUTO;
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		cfg->ports[p].rx_queues = 1;
@@ -915,9 +995,15 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 	fprintf(f, "main_lcore = %u\nmain_cpu = %u\n", cfg->main_lcore, cfg->main_cpu);
 	if (cfg->mbufs)
 		fprintf(f, "mbufs = %u\n", cfg->mbufs);
-	fprintf(f, "\n[lb]\nhash_seed = 0x%x\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\nnode_loop = %s\n",
-		cfg->hash_seed, cfg->drop ? "on" : "off", cfg->stats_interval,
-		cfg->graph_stats ? "on" : "off", lb_node_loop_name(cfg->node_loop));
+	fprintf(f, "\n[lb]\n");
+	/* The seed is a secret: by reference, or not at all. */
+	if (cfg->hash_seed_file[0])
+		fprintf(f, "hash_seed_file = %s\n", cfg->hash_seed_file);
+	else
+		fprintf(f, "; hash_seed: secret, not shown (keep it in a hash_seed_file to dump it by reference)\n");
+	fprintf(f, "flow_hash = %s\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\nnode_loop = %s\n",
+		cfg->flow_hash == LB_FLOW_HASH_KEYED ? "keyed" : "crc32c", cfg->drop ? "on" : "off",
+		cfg->stats_interval, cfg->graph_stats ? "on" : "off", lb_node_loop_name(cfg->node_loop));
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		const struct lb_cfg_port *cp = &cfg->ports[p];
 		if (!cp->defined)

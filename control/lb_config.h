@@ -98,7 +98,9 @@ struct lb_config {
 	unsigned main_cpu;
 	unsigned mbufs; /* 0: sized from ports and workers */
 	/* [lb] */
-	uint32_t hash_seed;
+	uint64_t hash_seed[2]; /* 128 bits, [0] the low 64; secret (never printed) */
+	char hash_seed_file[LB_CFG_STR_SIZE]; /* where it was read from, or "" */
+	enum lb_flow_hash_kind flow_hash;
 	bool drop;
 	unsigned stats_interval; /* seconds, 0 = no periodic line */
 	bool graph_stats;
@@ -113,6 +115,13 @@ struct lb_config {
 	unsigned nb_vips;
 	struct lb_cfg_vip vips[LB_MAX_VIPS];
 };
+
+/* The seed's low 32 bits: Maglev's permutations and flow_hash = crc32c. */
+static inline uint32_t
+lb_config_seed32(const struct lb_config *cfg)
+{
+	return (uint32_t)cfg->hash_seed[0];
+}
 
 /* Parse and validate path into cfg. On error print one line
  * "path:LINE: key 'x': reason" to err and return -1. */
@@ -133,6 +142,8 @@ void lb_config_write(FILE *f, const struct lb_config *cfg);
 /* Text parsers shared with the control API and the tools; 0 on success. */
 int lb_parse_ipv4(const char *s, rte_be32_t *addr);
 int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* A hash seed: 0x and 1..32 hex digits, or a decimal number below 2^64. */
+int lb_parse_seed(const char *s, uint64_t seed[2]);
 /* "IP:PORT [MAC] [weight=N]" (weight 1 when absent; without a MAC,
  * has_mac is false) */
 int lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why);

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "control/lb_key_table.h"
 
@@ -14,8 +15,11 @@ lb_key_table_new(uint32_t max_keys, int socket)
 	struct lb_key_table *t = rte_zmalloc_socket(
 		"lb_key_table", sizeof(*t) + slots * sizeof(t->slots[0]), RTE_CACHE_LINE_SIZE, socket);
 
-	if (t)
+	if (t) {
 		t->mask = slots - 1;
+		t->shift = 64 - (uint32_t)__builtin_ctz(slots);
+		t->mult = rte_rand() | 1; /* per table, per process: no one outside knows it */
+	}
 	return t;
 }
 

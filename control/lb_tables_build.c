@@ -106,7 +106,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info 
 	if (lut_size) {
 		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),
 					       RTE_CACHE_LINE_SIZE, socket);
-		if (!v->lookup || lb_lookup_fill(v->lookup->entry, cv, cfg->hash_seed) < 0)
+		if (!v->lookup || lb_lookup_fill(v->lookup->entry, cv, lb_config_seed32(cfg)) < 0)
 			goto nomem;
 		v->lookup->size = lut_size;
 	}
@@ -222,7 +222,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		snprintf(err, err_size, "out of memory for the tables");
 		return NULL;
 	}
-	t->hash_seed = cfg->hash_seed;
+	lb_flow_key_init(&t->flow_key, cfg->flow_hash, cfg->hash_seed);
 	for (unsigned p = 0; p < RTE_MAX_ETHPORTS; p++)
 		t->ports[p].mac48 = LB_MAC48_NONE;
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {

@@ -1,5 +1,4 @@
-/* CRC32C of one 64-bit word, for the flow hash (lb_flow_hash.h) and the
- * exact-match tables (lb_key_table.h). */
+/* CRC32C of one 64-bit word, for the crc32c flow hash (lb_flow_hash.h). */
 #pragma once
 
 #include <stdint.h>

@@ -18,6 +18,8 @@
 #include <rte_graph.h>
 #include <rte_mbuf.h>
 
+#include "nodes/lb_flow_hash.h"
+
 #define LB_MAX_VIPS 256
 #define LB_MAX_BACKENDS 1024   /* per VIP */
 #define LB_MAX_BACKEND_SLOTS 4096 /* counter slots over all VIPs */
@@ -145,7 +147,7 @@ struct lb_tables {
 	struct lb_rev_entry *rev;
 	struct lb_key_table *src_table; /* see LB_SRC_LOCAL */
 	struct lb_src_host *src_hosts;
-	uint32_t hash_seed;
+	struct lb_flow_key flow_key;     /* lb_hash's, from [lb] flow_hash and hash_seed */
 	uint32_t nb_vips;
 	struct lb_vip *vips[LB_MAX_VIPS];
 	uint16_t nb_ports;

@@ -1,4 +1,4 @@
-/* lb_hash: hash the 5-tuple with the configured seed and pick the VIP's
+/* lb_hash: hash the 5-tuple with the configured key and pick the VIP's
  * backend through its lookup table (Maglev or modulo: the node only reads
  * entry[lb_lookup_slot(hash, size)]).
  *
@@ -19,7 +19,7 @@
 /* The flow's entry in its VIP's lookup table, or NULL when the VIP has no
  * table (no backend with a weight, or all drained). */
 static __rte_always_inline const uint16_t *
-hash_entry(struct rte_mbuf *m, uint32_t seed)
+hash_entry(struct rte_mbuf *m, const struct lb_flow_key *key)
 {
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_lookup *lu = meta->vip->lookup;
@@ -30,8 +30,8 @@ hash_entry(struct rte_mbuf *m, uint32_t seed)
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	/* TCP and UDP both start with source and destination port. */
 	const struct rte_udp_hdr *l4 = (const struct rte_udp_hdr *)(p + meta->l4_off);
-	const uint32_t hash = lb_flow_hash(ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
-					   ip->next_proto_id, seed);
+	const uint32_t hash = lb_flow_hash(key, ip->src_addr, ip->dst_addr, l4->src_port, l4->dst_port,
+					   ip->next_proto_id);
 	return lb_lookup_entry(lu, hash);
 }
 
@@ -48,20 +48,20 @@ hash_select(struct rte_mbuf *m, const uint16_t *entry)
 }
 
 static __rte_always_inline rte_edge_t
-hash_one(struct rte_mbuf *m, void *seed)
+hash_one(struct rte_mbuf *m, void *key)
 {
-	return hash_select(m, hash_entry(m, *(const uint32_t *)seed));
+	return hash_select(m, hash_entry(m, key));
 }
 
 static uint16_t
 lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	uint32_t seed = lb_tables_get()->hash_seed;
+	const struct lb_flow_key *key = &lb_tables_get()->flow_key;
 	const uint16_t *entries[RTE_GRAPH_BURST_SIZE];
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 
 	if (__atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED)) {
-		lb_process_stream(graph, node, objs, nb_objs, hash_one, &seed);
+		lb_process_stream(graph, node, objs, nb_objs, hash_one, (void *)(uintptr_t)key);
 		return nb_objs;
 	}
 	for (uint16_t done = 0; done < nb_objs;) {
@@ -70,7 +70,7 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + LB_PREFETCH_AHEAD < n)
 				lb_prefetch_mbuf(burst[i + LB_PREFETCH_AHEAD]);
-			entries[i] = hash_entry(burst[i], seed);
+			entries[i] = hash_entry(burst[i], key);
 			rte_prefetch0(entries[i]); /* NULL: a no-op */
 		}
 		rte_edge_t mixed = 0;

@@ -5,10 +5,14 @@
  * builds a new one and swaps it under RCU), so none of rte_hash's concurrent
  * writer support is needed, while its per-lookup costs are: a hash function
  * called through a pointer, a memcmp() call for 8-byte keys, two buckets.
- * Here a key is one 64-bit word, hashed with one CRC32 instruction, and
- * found by linear probing in a power-of-two array at most half full (4 slots
- * per cache line), so a lookup is usually one cache line and one compare.
- * The control plane builds them (control/lb_key_table.c). */
+ * Here a key is one 64-bit word, hashed with one multiplication by the
+ * table's own random odd multiplier (multiply-shift, Dietzfelbinger et al.:
+ * a universal family, so where keys land depends on a secret chosen when
+ * the table is made; unseeded CRC32C let junk packets be aimed at the
+ * longest probe run), and found by linear probing in a power-of-two array
+ * at most half full (4 slots per cache line), so a lookup is usually one
+ * cache line and one compare. The control plane builds them
+ * (control/lb_key_table.c). */
 #pragma once
 
 #include <stdint.h>
@@ -16,7 +20,6 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#include "nodes/lb_crc32c.h"
 #include "nodes/lb_dataplane.h"
 
 #define LB_KEY_LOCAL UINT16_MAX /* value of a local address (ICMP echo) */
@@ -27,7 +30,9 @@ struct lb_key_slot {
 };
 
 struct lb_key_table {
-	uint32_t mask; /* slots - 1; at least half the slots are empty */
+	uint64_t mult;  /* random, odd: a key's home is the top bits of key * mult */
+	uint32_t shift; /* 64 - log2(slots) */
+	uint32_t mask;  /* slots - 1; at least half the slots are empty */
 	uint32_t count;
 	struct lb_key_slot slots[];
 };
@@ -55,7 +60,7 @@ lb_src_port_key(rte_be32_t addr, uint16_t port_id)
 static __rte_always_inline uint32_t
 lb_key_slot_of(const struct lb_key_table *t, uint64_t key)
 {
-	return lb_crc32c_u64(key, 0) & t->mask;
+	return (uint32_t)((key * t->mult) >> t->shift);
 }
 
 /* The value of key, or -1. Ends: the table always has an empty slot. */

@@ -128,7 +128,9 @@ expected_output(const struct in_frame *in, unsigned vip, uint8_t *out, const str
 	memcpy(out, in->bytes, in->len);
 	pkt_parse(out, in->len, &pv);
 	old_l4_cksum = pv.l4_cksum;
-	uint32_t h = lb_flow_hash(pv.src, pv.dst, htons(pv.sport), htons(pv.dport), pv.proto, cfg.hash_seed);
+	struct lb_flow_key key;
+	lb_flow_key_init(&key, cfg.flow_hash, cfg.hash_seed);
+	uint32_t h = lb_flow_hash(&key, pv.src, pv.dst, htons(pv.sport), htons(pv.dport), pv.proto);
 	*be = &v->backends[lut[vip][lb_lookup_slot(h, lut_size[vip])]];
 	memcpy(out, (*be)->mac.addr_bytes, 6);
 	memcpy(out + 6, port_mac[v->out_port].addr_bytes, 6);
@@ -251,7 +253,7 @@ main(int argc, char **argv)
 		return 2;
 	read_port_macs(log);
 	for (unsigned i = 0; i < cfg.nb_vips; i++)
-		if (!(lut[i] = lb_lookup_new(&cfg.vips[i], cfg.hash_seed, &lut_size[i]))) {
+		if (!(lut[i] = lb_lookup_new(&cfg.vips[i], lb_config_seed32(&cfg), &lut_size[i]))) {
 			fprintf(stderr, "vip.%s: no backend to check against\n", cfg.vips[i].name);
 			return 2;
 		}

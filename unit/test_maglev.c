@@ -115,10 +115,12 @@ moved_fraction(enum lb_hash_kind kind)
 	uint16_t *after = lb_lookup_new(&v, 7, &s2);
 	uint64_t x = 88172645463325252ULL;
 	unsigned moved = 0;
+	struct lb_flow_key key;
+	lb_flow_key_init(&key, LB_FLOW_HASH_KEYED, (const uint64_t[2]){7, 0});
 
 	for (unsigned i = 0; i < 1000000; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		uint32_t h = lb_flow_hash((uint32_t)x, 0x0a0b0c0d, (uint16_t)(x >> 32), 80, 6, 7);
+		uint32_t h = lb_flow_hash(&key, (uint32_t)x, 0x0a0b0c0d, (uint16_t)(x >> 32), 80, 6);
 		const struct lb_cfg_backend *b1 = &(struct lb_cfg_backend){0};
 		uint16_t i1 = before[lb_lookup_slot(h, s1)];
 		/* index before removal -> identity */

@@ -42,9 +42,10 @@ static const struct lb_cfg_backend *
 expected_backend(const struct pkt_view *in, unsigned vip)
 {
 	const struct lb_cfg_vip *v = &cfg.vips[vip];
-	uint32_t size, h = lb_flow_hash(in->src, in->dst, htons(in->sport), htons(in->dport), in->proto,
-					cfg.hash_seed);
-	uint16_t *lut = lb_lookup_new(v, cfg.hash_seed, &size);
+	struct lb_flow_key key;
+	lb_flow_key_init(&key, cfg.flow_hash, cfg.hash_seed);
+	uint32_t size, h = lb_flow_hash(&key, in->src, in->dst, htons(in->sport), htons(in->dport), in->proto);
+	uint16_t *lut = lb_lookup_new(v, lb_config_seed32(&cfg), &size);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lut);
 	const struct lb_cfg_backend *be = &v->backends[lut[lb_lookup_slot(h, size)]];
 	free(lut);
