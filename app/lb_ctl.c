@@ -7,6 +7,7 @@
  * 3 no connection to lb-graph. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "app/lb_api.h"
 #include "control/lb_config.h"
 
 enum { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOCONN };
@@ -31,7 +33,7 @@ usage(FILE *f)
 		"commands:\n"
 		"  vips                                    list the VIPs\n"
 		"  vip NAME                                one VIP: backends, weights, state, packets\n"
-		"  backend add VIP IP:PORT MAC [weight=N]  add a backend (weight 1 by default)\n"
+		"  backend add VIP IP:PORT [MAC] [weight=N]  add a backend (weight 1 by default; no MAC: ARP finds it)\n"
 		"  backend del VIP IP:PORT                 remove a backend\n"
 		"  backend weight VIP IP:PORT N            set a weight (0..1000)\n"
 		"  backend drain VIP IP:PORT               weight 0: no new flow goes to it\n"
@@ -142,73 +144,88 @@ print_reply(const char *cmd, json_t *v)
 	return EXIT_OK;
 }
 
+/* Paged reads start over when a page comes from another generation of
+ * the state than the first (a change came in between), at most
+ * LB_API_PAGED_TRIES times. */
 static int
-show_vip(int fd, const char *name)
+changed_meanwhile(const char *what)
+{
+	fprintf(stderr, "lb-ctl: %s changed while it was read, %d times in a row; try again\n", what,
+		LB_API_PAGED_TRIES);
+	return EXIT_REFUSED;
+}
+
+static uint64_t
+generation_of(json_t *v)
+{
+	return (uint64_t)json_integer_value(json_object_get(v, LB_KEY_GENERATION));
+}
+
+static int
+show_vips(int fd)
+{
+	json_t *v = call(fd, LB_API_VIPS, NULL);
+	if (raw_json || json_object_get(v, LB_KEY_ERROR)) {
+		int rc = print_reply("vips", v);
+		json_decref(v);
+		return rc;
+	}
+	json_t *name = json_object_get(v, LB_KEY_NAME), *addr = json_object_get(v, LB_KEY_ADDR),
+	       *port = json_object_get(v, LB_KEY_PORT), *proto = json_object_get(v, LB_KEY_PROTO);
+	for (size_t i = 0; i < json_array_size(name); i++)
+		printf("%s: %s:%" JSON_INTEGER_FORMAT "/%s\n", json_string_value(json_array_get(name, i)),
+		       json_string_value(json_array_get(addr, i)), json_integer_value(json_array_get(port, i)),
+		       json_string_value(json_array_get(proto, i)));
+	json_decref(v);
+	return EXIT_OK;
+}
+
+/* The whole VIP into out (a memory stream), or an exit code other than
+ * EXIT_OK; 1 (try again) when a page came from another generation. */
+static int
+read_vip(int fd, const char *name, FILE *out)
 {
 	uint32_t first = 0, total;
-	int rc = EXIT_OK;
+	uint64_t gen = 0;
 	char params[128];
 
 	do {
 		snprintf(params, sizeof(params), "%s %u", name, first);
-		json_t *v = call(fd, "/lb/vip", params);
-		if (raw_json || json_object_get(v, "error")) {
-			rc = print_reply("vip", v);
+		json_t *v = call(fd, LB_API_VIP, params);
+		if (raw_json || json_object_get(v, LB_KEY_ERROR)) {
+			int rc = print_reply("vip", v);
 			json_decref(v);
-			return rc;
+			return rc == EXIT_OK ? -1 : rc;
+		}
+		if (first == 0)
+			gen = generation_of(v);
+		else if (generation_of(v) != gen) {
+			json_decref(v);
+			return 1;
 		}
 		json_t *be = json_object_get(v, "backend"), *mac = json_object_get(v, "mac"),
 		       *w = json_object_get(v, "weight"), *st = json_object_get(v, "state"),
 		       *pk = json_object_get(v, "backend_pkts");
 		total = json_integer_value(json_object_get(v, "nb_backends"));
 		if (first == 0) {
-			printf("vip %s %s:%" JSON_INTEGER_FORMAT "/%s out_port %" JSON_INTEGER_FORMAT
-			       " hash %s",
-			       name, json_string_value(json_object_get(v, "addr")),
-			       json_integer_value(json_object_get(v, "port")),
-			       json_string_value(json_object_get(v, "proto")),
-			       json_integer_value(json_object_get(v, "out_port")),
-			       json_string_value(json_object_get(v, "hash")));
+			fprintf(out, "vip %s %s:%" JSON_INTEGER_FORMAT "/%s out_port %" JSON_INTEGER_FORMAT " hash %s",
+				name, json_string_value(json_object_get(v, "addr")),
+				json_integer_value(json_object_get(v, "port")),
+				json_string_value(json_object_get(v, "proto")),
+				json_integer_value(json_object_get(v, "out_port")),
+				json_string_value(json_object_get(v, "hash")));
 			if (json_integer_value(json_object_get(v, "table_size")))
-				printf(" table_size %" JSON_INTEGER_FORMAT,
-				       json_integer_value(json_object_get(v, "table_size")));
-			printf(" pkts %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(v, "pkts")));
-			printf("  %-21s %-17s %6s %-7s %s\n", "backend", "mac", "weight", "state", "pkts");
+				fprintf(out, " table_size %" JSON_INTEGER_FORMAT,
+					json_integer_value(json_object_get(v, "table_size")));
+			fprintf(out, " pkts %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(v, "pkts")));
+			fprintf(out, "  %-21s %-17s %6s %-7s %s\n", "backend", "mac", "weight", "state", "pkts");
 		}
 		size_t n = json_array_size(be);
 		for (size_t i = 0; i < n; i++)
-			printf("  %-21s %-17s %6" JSON_INTEGER_FORMAT " %-7s %" JSON_INTEGER_FORMAT "\n",
-			       json_string_value(json_array_get(be, i)), json_string_value(json_array_get(mac, i)),
-			       json_integer_value(json_array_get(w, i)), json_string_value(json_array_get(st, i)),
-			       json_integer_value(json_array_get(pk, i)));
-		first += n;
-		json_decref(v);
-		if (n == 0)
-			break;
-	} while (first < total);
-	return rc;
-}
-
-static int
-show_arp(int fd)
-{
-	uint32_t first = 0, total;
-	char params[16];
-
-	do {
-		snprintf(params, sizeof(params), "%u", first);
-		json_t *v = call(fd, "/lb/arp", params), *e = json_object_get(v, "entries");
-		if (first == 0) {
-			const char *key;
-			json_t *val;
-			json_object_foreach(v, key, val)
-				if (json_is_integer(val) && strcmp(key, "first") != 0)
-					printf("%s: %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(val));
-		}
-		total = json_integer_value(json_object_get(v, "entries_total"));
-		size_t n = json_array_size(e);
-		for (size_t i = 0; i < n; i++)
-			printf("  %s\n", json_string_value(json_array_get(e, i)));
+			fprintf(out, "  %-21s %-17s %6" JSON_INTEGER_FORMAT " %-7s %" JSON_INTEGER_FORMAT "\n",
+				json_string_value(json_array_get(be, i)), json_string_value(json_array_get(mac, i)),
+				json_integer_value(json_array_get(w, i)), json_string_value(json_array_get(st, i)),
+				json_integer_value(json_array_get(pk, i)));
 		first += n;
 		json_decref(v);
 		if (n == 0)
@@ -217,19 +234,109 @@ show_arp(int fd)
 	return EXIT_OK;
 }
 
+/* Run read(fd, arg, stream) until one attempt saw one generation, and
+ * print what it read. */
 static int
-show_config(int fd)
+paged(int fd, const void *arg, int (*read)(int, const void *, FILE *), const char *what)
 {
+	for (int attempt = 0; attempt < LB_API_PAGED_TRIES; attempt++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+		if (!out)
+			return EXIT_REFUSED;
+		int rc = read(fd, arg, out);
+		fclose(out);
+		if (rc == EXIT_OK)
+			fwrite(text, 1, len, stdout);
+		free(text);
+		if (rc != 1)
+			return rc < 0 ? EXIT_OK : rc;
+	}
+	return changed_meanwhile(what);
+}
+
+static int
+read_vip_cb(int fd, const void *name, FILE *out)
+{
+	return read_vip(fd, name, out);
+}
+
+static int
+read_arp(int fd, const void *unused, FILE *out)
+{
+	uint32_t first = 0, total;
+	uint64_t gen = 0;
+	char params[16];
+
+	do {
+		snprintf(params, sizeof(params), "%u", first);
+		json_t *v = call(fd, LB_API_ARP, params), *e = json_object_get(v, LB_KEY_ENTRIES);
+		if (first == 0) {
+			gen = generation_of(v);
+			const char *key;
+			json_t *val;
+			json_object_foreach(v, key, val)
+				if (json_is_integer(val) && strcmp(key, LB_KEY_FIRST) != 0)
+					fprintf(out, "%s: %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(val));
+		} else if (generation_of(v) != gen) {
+			json_decref(v);
+			return 1;
+		}
+		total = json_integer_value(json_object_get(v, LB_KEY_ENTRIES_TOTAL));
+		size_t n = json_array_size(e);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "  %s\n", json_string_value(json_array_get(e, i)));
+		first += n;
+		json_decref(v);
+		if (n == 0)
+			break;
+	} while (first < total);
+	return EXIT_OK;
+}
+
+/* The generation a /lb/config page names in its first line, and the text
+ * after that line. */
+static const char *
+config_page(const char *page, uint64_t *gen)
+{
+	const size_t head = strlen(LB_CONFIG_PAGE_HEAD);
+	const char *nl = strchr(page, '\n');
+	if (strncmp(page, LB_CONFIG_PAGE_HEAD, head) != 0 || !nl)
+		return NULL;
+	*gen = strtoull(page + head, NULL, 10);
+	return nl + 1;
+}
+
+static int
+read_config(int fd, const void *unused, FILE *out)
+{
+	uint64_t gen0 = 0;
 	char page[16];
+
 	for (unsigned p = 0;; p++) {
 		snprintf(page, sizeof(page), "%u", p);
-		json_t *v = call(fd, "/lb/config", page);
-		if (!json_is_string(v) || json_string_length(v) == 0) {
+		json_t *v = call(fd, LB_API_CONFIG, page);
+		uint64_t gen;
+		const char *body = json_is_string(v) ? config_page(json_string_value(v), &gen) : NULL;
+		if (!body) {
+			int rc = print_reply("config", v);
 			json_decref(v);
-			return EXIT_OK;
+			return rc == EXIT_OK ? EXIT_REFUSED : rc;
 		}
-		fputs(json_string_value(v), stdout);
+		if (p == 0) {
+			gen0 = gen;
+			fputs(json_string_value(v), out); /* with its first line: a comment */
+		} else if (gen != gen0) {
+			json_decref(v);
+			return 1;
+		} else {
+			fputs(body, out);
+		}
+		const bool last = *body == '\0';
 		json_decref(v);
+		if (last)
+			return EXIT_OK;
 	}
 }
 
@@ -285,21 +392,21 @@ main(int argc, char **argv)
 	int nargs = argc - 1;
 	char **args = argv + 1;
 	if (strcmp(argv[0], "vips") == 0 && nargs == 0)
-		cmd = "/lb/vips";
+		cmd = LB_API_VIPS;
 	else if (strcmp(argv[0], "vip") == 0 && nargs == 1)
-		cmd = "/lb/vip";
+		cmd = LB_API_VIP;
 	else if (strcmp(argv[0], "stats") == 0 && nargs == 0)
-		cmd = "/lb/stats";
+		cmd = LB_API_STATS;
 	else if (strcmp(argv[0], "config") == 0 && nargs == 0)
-		cmd = "/lb/config";
+		cmd = LB_API_CONFIG;
 	else if (strcmp(argv[0], "arp") == 0 && nargs == 0)
-		cmd = "/lb/arp";
+		cmd = LB_API_ARP;
 	else if (strcmp(argv[0], "drop") == 0 && nargs <= 1)
-		cmd = "/lb/drop";
+		cmd = LB_API_DROP;
 	else if (strcmp(argv[0], "backend") == 0 && nargs >= 1) {
 		static const struct { const char *sub, *cmd; int min, max; } subs[] = {
-			{"add", "/lb/backend_add", 3, 4}, {"del", "/lb/backend_del", 2, 2},
-			{"weight", "/lb/backend_weight", 3, 3}, {"drain", "/lb/backend_drain", 2, 2},
+			{"add", LB_API_BACKEND_ADD, 2, 4}, {"del", LB_API_BACKEND_DEL, 2, 2},
+			{"weight", LB_API_BACKEND_WEIGHT, 3, 3}, {"drain", LB_API_BACKEND_DRAIN, 2, 2},
 		};
 		for (unsigned i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 			if (strcmp(args[0], subs[i].sub) == 0 && nargs - 1 >= subs[i].min &&
@@ -321,12 +428,14 @@ main(int argc, char **argv)
 		return EXIT_NOCONN;
 	}
 	int rc;
-	if (strcmp(cmd, "/lb/vip") == 0)
-		rc = show_vip(fd, params);
-	else if (strcmp(cmd, "/lb/arp") == 0 && !raw_json)
-		rc = show_arp(fd);
-	else if (strcmp(cmd, "/lb/config") == 0 && !raw_json)
-		rc = show_config(fd);
+	if (strcmp(cmd, LB_API_VIP) == 0)
+		rc = paged(fd, params, read_vip_cb, "the VIP");
+	else if (strcmp(cmd, LB_API_VIPS) == 0)
+		rc = show_vips(fd);
+	else if (strcmp(cmd, LB_API_ARP) == 0 && !raw_json)
+		rc = paged(fd, NULL, read_arp, "the neighbour table");
+	else if (strcmp(cmd, LB_API_CONFIG) == 0 && !raw_json)
+		rc = paged(fd, NULL, read_config, "the configuration");
 	else {
 		json_t *v = call(fd, cmd, nargs ? params : NULL);
 		rc = print_reply(argv[0], v);

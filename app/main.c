@@ -155,9 +155,11 @@ run(double duration)
 	}
 	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
-	lb_slowpath_stop();
-
 	lb_stats_totals(stats);
+	/* the reverse of start-up: the control core (telemetry threads run on)
+	 * before the slow path and its neighbour table */
+	lb_control_stop();
+	lb_slowpath_stop();
 	lb_ports_print(&app);
 	lb_stats_destroy(stats);
 	return 0;
@@ -225,8 +227,8 @@ main(int argc, char **argv)
 		return 1;
 	rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
 
-	lb_slowpath_stop(); /* when run() failed half-way */
-	lb_control_stop();  /* telemetry commands may still come: not for this config */
+	lb_control_stop();  /* when run() failed half-way: telemetry commands may still come */
+	lb_slowpath_stop();
 	lb_ports_close(&app);
 	/* every mbuf back: nothing leaked by a node, a ring or a port */
 	if (app.pool)

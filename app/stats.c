@@ -87,40 +87,52 @@ lb_stats_create(const struct lb_app *app)
 struct vip_print {
 	const struct lb_worker_counters *c, *prev;
 	double dt;
+	FILE *out; /* a memory stream: rendered under the lock, printed after */
 };
 
-/* From the running configuration, under the control lock: the data-plane
- * tables may be replaced and freed by a control command at any time. */
+/* From the live state, under the control lock: the VIPs and backends may be
+ * changed by a control command at any time. Renders into memory only:
+ * a blocked stdout must not hold the lock (and with it the slow path and
+ * every control command). */
 static void
-print_vips_locked(const struct lb_config *cfg, void *arg)
+render_vips_locked(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
 	const struct vip_print *vp = arg;
 	char addr[INET_ADDRSTRLEN];
+	FILE *f = vp->out;
 
 	for (uint32_t i = 0; i < cfg->nb_vips; i++) {
 		const struct lb_cfg_vip *v = &cfg->vips[i];
 		const uint64_t pkts = vp->c->vip_pkts[i];
 
 		inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
-		printf("[VIP] %s %s:%u/%s", v->name, addr, v->port, lb_proto_name(v->proto));
+		fprintf(f, "[VIP] %s %s:%u/%s", v->name, addr, v->port, lb_proto_name(v->proto));
 		if (vp->prev)
-			printf(" PPS=%.0f", (pkts - vp->prev->vip_pkts[i]) / vp->dt);
-		printf(" PKTS=%" PRIu64, pkts);
+			fprintf(f, " PPS=%.0f", (pkts - vp->prev->vip_pkts[i]) / vp->dt);
+		fprintf(f, " PKTS=%" PRIu64, pkts);
 		for (uint32_t b = 0; b < v->nb_backends; b++) {
 			const struct lb_cfg_backend *be = &v->backends[b];
 			const uint64_t n = vp->c->backend_pkts[be->slot];
 			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
-			printf(" %s:%u=%" PRIu64 "(%.1f%%)", addr, be->port, n, pkts ? 100.0 * n / pkts : 0.0);
+			fprintf(f, " %s:%u=%" PRIu64 "(%.1f%%)", addr, be->port, n, pkts ? 100.0 * n / pkts : 0.0);
 		}
-		printf("\n");
+		fputc('\n', f);
 	}
 }
 
 static void
 print_vips(const struct lb_worker_counters *c, const struct lb_worker_counters *prev, double dt)
 {
-	struct vip_print vp = {.c = c, .prev = prev, .dt = dt};
-	lb_control_read(print_vips_locked, &vp);
+	char *text = NULL;
+	size_t len = 0;
+	struct vip_print vp = {.c = c, .prev = prev, .dt = dt, .out = open_memstream(&text, &len)};
+
+	if (!vp.out)
+		return;
+	lb_control_read(render_vips_locked, &vp);
+	fclose(vp.out);
+	fwrite(text, 1, len, stdout);
+	free(text);
 }
 
 void

@@ -3,6 +3,7 @@
  * telemetry thread, never on a worker. Every reply is a JSON object; a
  * refused command answers {"error": "<reason>"} and changes nothing. */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <rte_telemetry.h>
 
+#include "app/lb_api.h"
 #include "app/lb_app.h"
 #include "control/lb_arp.h"
 #include "control/lb_control.h"
@@ -56,78 +58,120 @@ reply_usage(struct rte_tel_data *d, int n, const char *usage)
 }
 
 static int
-reply_done(struct rte_tel_data *d, int rc, const char *err, const char *what)
+reply_done(struct rte_tel_data *d, int rc, const struct lb_control_result *r, const char *what)
 {
 	if (rc < 0)
-		return reply_error(d, err);
+		return reply_error(d, r->err);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "ok", what);
-	rte_tel_data_add_dict_u64(d, "publish_us", (uint64_t)lb_control_last_publish_us());
+	rte_tel_data_add_dict_string(d, LB_KEY_OK, what);
+	rte_tel_data_add_dict_u64(d, LB_KEY_PUBLISH_US, (uint64_t)r->publish_us);
+	rte_tel_data_add_dict_u64(d, LB_KEY_GENERATION, r->generation);
 	return 0;
+}
+
+/* "IP:PORT" of a backend, or the error reply. */
+static int
+parse_endpoint(struct rte_tel_data *d, const char *s, rte_be32_t *addr, uint16_t *port)
+{
+	const char *why;
+	char msg[160];
+	if (lb_parse_addr_port(s, addr, port, &why) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "backend: %s", why);
+	reply_error(d, msg);
+	return -1;
 }
 
 static int
 cmd_backend_add(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char buf[PARAMS_MAX], err[128], *w[5];
+	char buf[PARAMS_MAX], msg[160], *w[5];
+	struct lb_cfg_backend be = {0};
+	struct lb_control_result r = {0};
+	const char *why;
 	int n = split(params, buf, sizeof(buf), w, 4);
 
-	if (n < 3)
-		return reply_usage(d, n, "usage: /lb/backend_add,VIP IP:PORT MAC [weight=N]");
+	if (n < 2)
+		return reply_usage(d, n, "usage: " LB_API_BACKEND_ADD ",VIP IP:PORT [MAC] [weight=N]");
 	const char *spec = params + (w[1] - buf);
 	while (*spec == ' ' || *spec == '\t')
 		spec++;
-	return reply_done(d, lb_control_backend_add(w[0], spec, err, sizeof(err)), err, "backend added");
+	if (lb_parse_backend(spec, &be, &why) < 0) {
+		snprintf(msg, sizeof(msg), "backend: %s", why);
+		return reply_error(d, msg);
+	}
+	return reply_done(d, lb_control_backend_add(w[0], &be, &r), &r, "backend added");
 }
 
 static int
 cmd_backend_del(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char buf[PARAMS_MAX], err[128], *w[2];
-
+	char buf[PARAMS_MAX], *w[2];
+	struct lb_control_result r = {0};
+	rte_be32_t addr;
+	uint16_t port;
 	int n = split(params, buf, sizeof(buf), w, 2);
 
 	if (n != 2)
-		return reply_usage(d, n, "usage: /lb/backend_del,VIP IP:PORT");
-	return reply_done(d, lb_control_backend_del(w[0], w[1], err, sizeof(err)), err, "backend removed");
+		return reply_usage(d, n, "usage: " LB_API_BACKEND_DEL ",VIP IP:PORT");
+	if (parse_endpoint(d, w[1], &addr, &port) < 0)
+		return 0;
+	return reply_done(d, lb_control_backend_del(w[0], addr, port, &r), &r, "backend removed");
+}
+
+static int
+set_weight(struct rte_tel_data *d, const char *vip, const char *endpoint, const char *weight, const char *what)
+{
+	struct lb_control_result r = {0};
+	rte_be32_t addr;
+	uint16_t port;
+	uint32_t wt;
+
+	if (parse_endpoint(d, endpoint, &addr, &port) < 0)
+		return 0;
+	if (lb_parse_u32(weight, 0, LB_MAX_WEIGHT, &wt) < 0)
+		return reply_error(d, "weight must be 0.." RTE_STR(LB_MAX_WEIGHT) " (decimal)");
+	return reply_done(d, lb_control_backend_weight(vip, addr, port, wt, &r), &r, what);
 }
 
 static int
 cmd_backend_weight(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char buf[PARAMS_MAX], err[128], *w[3];
-
+	char buf[PARAMS_MAX], *w[3];
 	int n = split(params, buf, sizeof(buf), w, 3);
 
 	if (n != 3)
-		return reply_usage(d, n, "usage: /lb/backend_weight,VIP IP:PORT WEIGHT");
-	return reply_done(d, lb_control_backend_weight(w[0], w[1], w[2], err, sizeof(err)), err,
-			  "weight set");
+		return reply_usage(d, n, "usage: " LB_API_BACKEND_WEIGHT ",VIP IP:PORT WEIGHT");
+	return set_weight(d, w[0], w[1], w[2], "weight set");
 }
 
 static int
 cmd_backend_drain(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char buf[PARAMS_MAX], err[128], *w[2];
-
+	char buf[PARAMS_MAX], *w[2];
 	int n = split(params, buf, sizeof(buf), w, 2);
 
 	if (n != 2)
-		return reply_usage(d, n, "usage: /lb/backend_drain,VIP IP:PORT");
-	return reply_done(d, lb_control_backend_weight(w[0], w[1], "0", err, sizeof(err)), err,
-			  "backend drained (weight 0)");
+		return reply_usage(d, n, "usage: " LB_API_BACKEND_DRAIN ",VIP IP:PORT");
+	return set_weight(d, w[0], w[1], "0", "backend drained (weight 0)");
 }
 
 static int
 cmd_drop(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char buf[PARAMS_MAX], err[128], *w[1];
+	char buf[PARAMS_MAX], msg[160], *w[1];
+	bool on;
 	int n = split(params, buf, sizeof(buf), w, 1);
 
 	if (n < 0)
-		return reply_usage(d, n, "usage: /lb/drop[,on|off]");
-	if (n == 1 && lb_control_drop(w[0], err, sizeof(err)) < 0)
-		return reply_error(d, err);
+		return reply_usage(d, n, "usage: " LB_API_DROP "[,on|off]");
+	if (n == 1) {
+		if (lb_parse_bool(w[0], &on) < 0) {
+			snprintf(msg, sizeof(msg), "expected " LB_BOOL_WORDS ", got '%.64s'", w[0]);
+			return reply_error(d, msg);
+		}
+		lb_control_drop(on);
+	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "drop", __atomic_load_n(&lb_drop_all, __ATOMIC_ACQUIRE) ? "on" : "off");
 	return 0;
@@ -140,19 +184,38 @@ struct vip_query {
 	const char *error;
 };
 
+/* Parallel arrays, one entry per VIP: every name the INI accepts shows. */
 static void
-fill_vips(const struct lb_config *cfg, void *arg)
+fill_vips(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
 	struct rte_tel_data *d = arg;
-	char addr[INET_ADDRSTRLEN], val[64];
+	char addr[INET_ADDRSTRLEN];
+	struct rte_tel_data *names = rte_tel_data_alloc(), *addrs = rte_tel_data_alloc(),
+			    *ports = rte_tel_data_alloc(), *protos = rte_tel_data_alloc();
 
 	rte_tel_data_start_dict(d);
+	if (!names || !addrs || !ports || !protos) {
+		rte_tel_data_free(names), rte_tel_data_free(addrs), rte_tel_data_free(ports), rte_tel_data_free(protos);
+		rte_tel_data_add_dict_string(d, LB_KEY_ERROR, "out of memory");
+		return;
+	}
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(addrs, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(ports, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(protos, RTE_TEL_STRING_VAL);
 	for (unsigned i = 0; i < cfg->nb_vips; i++) {
 		const struct lb_cfg_vip *v = &cfg->vips[i];
 		inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
-		snprintf(val, sizeof(val), "%s:%u/%s", addr, v->port, lb_proto_name(v->proto));
-		rte_tel_data_add_dict_string(d, v->name, val);
+		rte_tel_data_add_array_string(names, v->name);
+		rte_tel_data_add_array_string(addrs, addr);
+		rte_tel_data_add_array_u64(ports, v->port);
+		rte_tel_data_add_array_string(protos, lb_proto_name(v->proto));
 	}
+	rte_tel_data_add_dict_u64(d, LB_KEY_GENERATION, generation);
+	rte_tel_data_add_dict_container(d, LB_KEY_NAME, names, 0);
+	rte_tel_data_add_dict_container(d, LB_KEY_ADDR, addrs, 0);
+	rte_tel_data_add_dict_container(d, LB_KEY_PORT, ports, 0);
+	rte_tel_data_add_dict_container(d, LB_KEY_PROTO, protos, 0);
 }
 
 static int
@@ -172,7 +235,7 @@ backend_pkts(uint16_t slot)
 }
 
 static void
-fill_vip(const struct lb_config *cfg, void *arg)
+fill_vip(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
 	struct vip_query *q = arg;
 	const struct lb_cfg_vip *v = NULL;
@@ -218,6 +281,7 @@ fill_vip(const struct lb_config *cfg, void *arg)
 
 	struct rte_tel_data *d = q->d;
 	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, LB_KEY_GENERATION, generation);
 	rte_tel_data_add_dict_string(d, "name", v->name);
 	inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
 	rte_tel_data_add_dict_string(d, "addr", addr);
@@ -252,52 +316,76 @@ cmd_vip(const char *cmd, const char *params, struct rte_tel_data *d)
 	return q.error ? reply_error(d, q.error) : 0;
 }
 
-struct config_page {
-	uint32_t page;
+/* The INI text of one generation of the live state, rendered once and
+ * served page by page (telemetry threads share it). */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t generation;
 	char *text;
 	size_t len;
-};
+} rendered = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void
-dump_config(const struct lb_config *cfg, void *arg)
+render_config(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
-	struct config_page *c = arg;
-	FILE *f = open_memstream(&c->text, &c->len);
+	char *text = NULL;
+	size_t len = 0;
+
+	if (rendered.text && rendered.generation == generation)
+		return;
+	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return;
 	lb_config_write(f, cfg);
 	fclose(f);
+	free(rendered.text);
+	rendered.text = text;
+	rendered.len = len;
+	rendered.generation = generation;
 }
 
-/* Page p of the INI text: whole lines, CONFIG_PAGE characters at most; an
- * empty string past the end. */
+/* Page p of the INI text: whole lines, CONFIG_PAGE characters at most,
+ * after a comment line naming the generation; past the end, the comment
+ * line alone. */
 static int
 cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct config_page c = {0};
-	char buf[PARAMS_MAX], *w[1];
+	char buf[PARAMS_MAX], *w[1], head[96];
+	uint32_t page = 0;
 	int n = split(params, buf, sizeof(buf), w, 1);
 
-	if (n < 0 || (n == 1 && lb_parse_u32(w[0], 0, 100000, &c.page) < 0))
-		return reply_usage(d, n, "usage: /lb/config[,PAGE]");
-	lb_control_read(dump_config, &c);
-	if (!c.text)
+	if (n < 0 || (n == 1 && lb_parse_u32(w[0], 0, 100000, &page) < 0))
+		return reply_usage(d, n, "usage: " LB_API_CONFIG "[,PAGE]");
+	pthread_mutex_lock(&rendered.lock);
+	lb_control_read(render_config, NULL);
+	if (!rendered.text) {
+		pthread_mutex_unlock(&rendered.lock);
 		return reply_error(d, "out of memory");
+	}
+	const char *text = rendered.text;
 	size_t start = 0, end = 0;
-	for (uint32_t p = 0; p <= c.page; p++) {
+	for (uint32_t p = 0; p <= page; p++) {
 		start = end;
-		end = start;
-		while (end < c.len) {
-			const char *nl = memchr(c.text + end, '\n', c.len - end);
-			size_t next = nl ? (size_t)(nl - c.text) + 1 : c.len;
+		while (end < rendered.len) {
+			const char *nl = memchr(text + end, '\n', rendered.len - end);
+			size_t next = nl ? (size_t)(nl - text) + 1 : rendered.len;
 			if (next - start > CONFIG_PAGE && end > start)
 				break;
 			end = next;
 		}
 	}
-	c.text[end] = '\0';
-	rte_tel_data_string(d, c.text + start);
-	free(c.text);
+	snprintf(head, sizeof(head), LB_CONFIG_PAGE_HEAD "%" PRIu64 "\n", rendered.generation);
+	char *out = malloc(strlen(head) + end - start + 1);
+	if (out) {
+		strcpy(out, head);
+		memcpy(out + strlen(head), text + start, end - start);
+		out[strlen(head) + end - start] = '\0';
+	}
+	pthread_mutex_unlock(&rendered.lock);
+	if (!out)
+		return reply_error(d, "out of memory");
+	rte_tel_data_string(d, out);
+	free(out);
 	return 0;
 }
 
@@ -329,7 +417,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static struct lb_arp_entry e[100];
+	struct lb_arp_entry e[100];
 	char buf[PARAMS_MAX], *w[1], text[128], addr[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
 	uint32_t first = 0;
 	unsigned total;
@@ -338,7 +426,8 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	if (n < 0 || (n == 1 && lb_parse_u32(w[0], 0, LB_NEIGH_MAX, &first) < 0))
 		return reply_usage(d, n, "usage: /lb/arp[,FIRST]");
-	unsigned got = lb_arp_entries(e, first, RTE_DIM(e), lb_arp_now_ms(), &total);
+	uint64_t generation;
+	unsigned got = lb_arp_entries(e, first, RTE_DIM(e), lb_arp_now_ms(), &total, &generation);
 	struct rte_tel_data *entries = rte_tel_data_alloc();
 	if (!entries)
 		return reply_error(d, "out of memory");
@@ -352,6 +441,7 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	lb_arp_stats_get(&st);
 	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, LB_KEY_GENERATION, generation);
 	rte_tel_data_add_dict_u64(d, "entries_total", total);
 	rte_tel_data_add_dict_u64(d, "first", first);
 	rte_tel_data_add_dict_u64(d, "requests_in", st.requests_in);
@@ -376,16 +466,16 @@ lb_telemetry_register(void)
 		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{"/lb/vips", cmd_vips, "VIP names and addresses. No parameters"},
-		{"/lb/vip", cmd_vip, "One VIP: backends, weights, state, packets. Parameters: VIP [FIRST_BACKEND]"},
-		{"/lb/backend_add", cmd_backend_add, "Add a backend. Parameters: VIP IP:PORT MAC [weight=N]"},
-		{"/lb/backend_del", cmd_backend_del, "Remove a backend. Parameters: VIP IP:PORT"},
-		{"/lb/backend_weight", cmd_backend_weight, "Set a weight. Parameters: VIP IP:PORT WEIGHT"},
-		{"/lb/backend_drain", cmd_backend_drain, "Weight 0: no new flow. Parameters: VIP IP:PORT"},
-		{"/lb/drop", cmd_drop, "Global drop switch. Parameters: [on|off]"},
-		{"/lb/stats", cmd_stats, "Packet counters and rates. No parameters"},
-		{"/lb/config", cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
-		{"/lb/arp", cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
+		{LB_API_VIPS, cmd_vips, "VIP names and addresses. No parameters"},
+		{LB_API_VIP, cmd_vip, "One VIP: backends, weights, state, packets. Parameters: VIP [FIRST_BACKEND]"},
+		{LB_API_BACKEND_ADD, cmd_backend_add, "Add a backend. Parameters: VIP IP:PORT [MAC] [weight=N]"},
+		{LB_API_BACKEND_DEL, cmd_backend_del, "Remove a backend. Parameters: VIP IP:PORT"},
+		{LB_API_BACKEND_WEIGHT, cmd_backend_weight, "Set a weight. Parameters: VIP IP:PORT WEIGHT"},
+		{LB_API_BACKEND_DRAIN, cmd_backend_drain, "Weight 0: no new flow. Parameters: VIP IP:PORT"},
+		{LB_API_DROP, cmd_drop, "Global drop switch. Parameters: [on|off]"},
+		{LB_API_STATS, cmd_stats, "Packet counters and rates. No parameters"},
+		{LB_API_CONFIG, cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
+		{LB_API_ARP, cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
 	};
 	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
 		if (rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help) < 0)

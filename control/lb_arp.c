@@ -166,6 +166,7 @@ publish(struct neigh_ctl *n, const struct rte_ether_addr *mac, uint16_t port_id,
 		return;
 	}
 	n->dp = nd;
+	stats.generation++;
 	if (old) {
 		stats.changed++;
 		if (qs)
@@ -174,7 +175,7 @@ publish(struct neigh_ctl *n, const struct rte_ether_addr *mac, uint16_t port_id,
 	} else {
 		stats.learned++;
 	}
-	lb_control_neigh_changed(n->addr);
+	lb_control_neigh_changed(n->addr, mac);
 }
 
 static void
@@ -184,7 +185,8 @@ forget(struct neigh_ctl *n)
 		/* SYNC mode: waits for the workers, then frees n->dp */
 		rte_hash_del_key(lb_neigh_hash, &n->addr);
 		stats.expired++;
-		lb_control_neigh_changed(n->addr);
+		stats.generation++;
+		lb_control_neigh_changed(n->addr, NULL);
 	}
 	n->used = false;
 }
@@ -311,7 +313,7 @@ struct wanted {
 };
 
 static void
-collect_wanted(const struct lb_config *cfg, void *arg)
+collect_wanted(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
 	struct wanted *w = arg;
 	w->n = 0;
@@ -372,7 +374,8 @@ lb_arp_stats_get(struct lb_arp_stats *s)
 }
 
 unsigned
-lb_arp_entries(struct lb_arp_entry *out, unsigned first, unsigned max, uint64_t now_ms, unsigned *total)
+lb_arp_entries(struct lb_arp_entry *out, unsigned first, unsigned max, uint64_t now_ms, unsigned *total,
+	       uint64_t *generation)
 {
 	unsigned k = 0, got = 0;
 
@@ -388,6 +391,7 @@ lb_arp_entries(struct lb_arp_entry *out, unsigned first, unsigned max, uint64_t 
 			.age_ms = now_ms - n->updated_ms,
 		};
 	}
+	*generation = stats.generation;
 	pthread_mutex_unlock(&lock);
 	*total = k;
 	return got;

@@ -22,6 +22,7 @@
 struct lb_arp_stats {
 	uint64_t requests_in, replies_in, requests_out, replies_out;
 	uint64_t learned, changed, expired, table_full, ignored, tx_full;
+	uint64_t generation; /* grows with every change of the table */
 };
 
 /* The table (lb_neigh_hash) and what answers are made from; workers
@@ -54,6 +55,7 @@ struct lb_arp_entry {
 	uint16_t port_id;
 	uint64_t age_ms;
 };
-/* Up to max entries from the first-th on; returns how many. */
+/* Up to max entries from the first-th on; returns how many; *generation
+ * says which state of the table they are from. */
 unsigned lb_arp_entries(struct lb_arp_entry *out, unsigned first, unsigned max, uint64_t now_ms,
-			unsigned *total);
+			unsigned *total, uint64_t *generation);

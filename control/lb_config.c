@@ -93,10 +93,11 @@ lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+	/* decimal only: "0443" is no port 443 (nor 291, as base 0 read it) */
+	if (!s || !isdigit((unsigned char)*s) || (s[0] == '0' && s[1]))
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
 		return -1;
 	*out = (uint32_t)v;
@@ -171,8 +172,8 @@ lb_parse_ipv4(const char *s, rte_be32_t *addr)
 	return 0;
 }
 
-static int
-parse_bool(const char *s, bool *out)
+int
+lb_parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = {"on", "yes", "true", "1"};
 	static const char *const no[] = {"off", "no", "false", "0"};
@@ -415,8 +416,8 @@ section_key(struct parse_state *st, const char *key, const char *const *keys, un
 
 #define BOOL_KEY(dst)                                                               \
 	do {                                                                        \
-		if (parse_bool(value, &dst) < 0)                                    \
-			return fail(st, st->line, key, "expected on or off");       \
+		if (lb_parse_bool(value, &dst) < 0)                                 \
+			return fail(st, st->line, key, "expected " LB_BOOL_WORDS);  \
 	} while (0)
 
 static int
@@ -432,20 +433,11 @@ eal_key(struct parse_state *st, const char *key, const char *value)
 	case 0:
 		if (strlen(value) >= sizeof(cfg->eal_args))
 			return fail(st, st->line, key, "longer than %zu characters", sizeof(cfg->eal_args) - 1);
-		/* lb-graph derives these from the file's own sections. */
+		/* Split as the EAL will get them, then look for the arguments
+		 * lb-graph derives from the file's own sections: a quoted
+		 * "--vdev=..." is one of them too. */
 		static const char *const owned[] = {"-l", "--lcores", "-c", "--main-lcore",
 						    "--vdev", "-a", "--allow", "-b", "--block"};
-		char copy[LB_CFG_STR_SIZE], *save, *tok;
-		snprintf(copy, sizeof(copy), "%s", value);
-		for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
-			for (unsigned i = 0; i < RTE_DIM(owned); i++) {
-				size_t l = strlen(owned[i]);
-				if (strncmp(tok, owned[i], l) == 0 && (tok[l] == '\0' || tok[l] == '=' ||
-				    (owned[i][1] != '-' && tok[l] != '\0')))
-					return fail(st, st->line, key,
-						    "'%s' is set by lb-graph from [worker.L], [eal] main_lcore and [port.N] dev",
-						    owned[i]);
-			}
 		wordexp_t we;
 		int wrc = wordexp(value, &we, WRDE_NOCMD);
 		if (wrc != 0)
@@ -453,6 +445,19 @@ eal_key(struct parse_state *st, const char *key, const char *value)
 				    wrc == WRDE_SYNTAX   ? "unbalanced quotes or shell syntax"
 				    : wrc == WRDE_CMDSUB ? "command substitution is not allowed"
 							 : "cannot split into words");
+		for (size_t w = 0; w < we.we_wordc; w++) {
+			const char *tok = we.we_wordv[w];
+			for (unsigned i = 0; i < RTE_DIM(owned); i++) {
+				size_t l = strlen(owned[i]);
+				if (strncmp(tok, owned[i], l) == 0 && (tok[l] == '\0' || tok[l] == '=' ||
+				    (owned[i][1] != '-' && tok[l] != '\0'))) {
+					wordfree(&we);
+					return fail(st, st->line, key,
+						    "'%s' is set by lb-graph from [worker.L], [eal] main_lcore and [port.N] dev",
+						    owned[i]);
+				}
+			}
+		}
 		wordfree(&we);
 		strcpy(cfg->eal_args, value);
 		break;
@@ -885,8 +890,12 @@ lb_config_backend_conflict(const struct lb_config *cfg, const struct lb_cfg_vip 
 {
 	static char why[128];
 
-	if (!b->has_mac && !cfg->ports[v->out_port].addr)
+	const struct lb_cfg_port *out = &cfg->ports[v->out_port];
+	if (!b->has_mac && !out->addr)
 		return "backend without a MAC: give one, or an addr to the out_port so that ARP finds it";
+	if (!b->has_mac && !out->gateway && !lb_cfg_port_on_link(out, b->addr))
+		return "backend without a MAC off the out_port's subnet, and the port has no gateway: "
+		       "give a MAC or a gateway";
 	for (unsigned i = 0; i < nb_vips; i++) {
 		const struct lb_cfg_vip *o = &cfg->vips[i];
 		if (o == v || o->proto != v->proto)

@@ -142,6 +142,9 @@ void lb_config_write(FILE *f, const struct lb_config *cfg);
 /* Text parsers shared with the control API and the tools; 0 on success. */
 int lb_parse_ipv4(const char *s, rte_be32_t *addr);
 int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* on/yes/true/1 or off/no/false/0, any case: the INI's and the API's words. */
+#define LB_BOOL_WORDS "on or off (yes/no, true/false, 1/0)"
+int lb_parse_bool(const char *s, bool *out);
 /* A hash seed: 0x and 1..32 hex digits, or a decimal number below 2^64. */
 int lb_parse_seed(const char *s, uint64_t seed[2]);
 /* "IP:PORT [MAC] [weight=N]" (weight 1 when absent; without a MAC,

@@ -1,43 +1,80 @@
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <rte_malloc.h>
 
+#include "control/lb_arp.h"
 #include "control/lb_control.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lb_config *running;
+static struct lb_config *live; /* the control plane's own copy */
+static uint64_t generation;
 static struct lb_port_info ports[LB_MAX_PORTS];
 static struct rte_rcu_qsbr *qs;
-static double last_publish_us;
+
+/* The neighbours the ARP module knows, as it last said (lb_arp.c keeps at
+ * most LB_NEIGH_MAX). */
+static struct neigh_copy {
+	rte_be32_t addr;
+	struct rte_ether_addr mac;
+} neighs[LB_NEIGH_MAX];
+static unsigned nb_neighs;
+
+static void
+live_free(void)
+{
+	if (!live)
+		return;
+	lb_config_free(live);
+	free(live);
+	live = NULL;
+}
 
 void
-lb_control_init(struct lb_config *cfg, const struct lb_port_info p[LB_MAX_PORTS],
+lb_control_init(const struct lb_config *cfg, const struct lb_port_info p[LB_MAX_PORTS],
 		struct rte_rcu_qsbr *q)
 {
+	struct lb_config *copy = malloc(sizeof(*copy));
+
+	if (copy) {
+		*copy = *cfg;
+		for (unsigned i = 0; i < cfg->nb_vips; i++) {
+			copy->vips[i].backends = malloc(LB_MAX_BACKENDS * sizeof(*copy->vips[i].backends));
+			if (copy->vips[i].backends)
+				memcpy(copy->vips[i].backends, cfg->vips[i].backends,
+				       cfg->vips[i].nb_backends * sizeof(*cfg->vips[i].backends));
+			else
+				copy->vips[i].nb_backends = 0;
+		}
+	}
 	pthread_mutex_lock(&lock);
-	running = cfg;
+	live_free();
+	live = copy;
+	generation++;
+	nb_neighs = 0;
 	memcpy(ports, p, sizeof(ports));
 	qs = q;
 	pthread_mutex_unlock(&lock);
 }
 
 static int
-refuse(char *err, size_t size, const char *fmt, const char *arg)
+refuse(struct lb_control_result *r, const char *fmt, const char *arg)
 {
-	snprintf(err, size, fmt, arg);
+	snprintf(r->err, sizeof(r->err), fmt, arg);
+	r->generation = generation;
 	return -1;
 }
 
-static struct lb_cfg_vip *
+static int
 find_vip(const char *name)
 {
-	for (unsigned i = 0; running && i < running->nb_vips; i++)
-		if (strcmp(running->vips[i].name, name) == 0)
-			return &running->vips[i];
-	return NULL;
+	for (unsigned i = 0; live && i < live->nb_vips; i++)
+		if (strcmp(live->vips[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 static int
@@ -54,11 +91,10 @@ find_backend(const struct lb_cfg_vip *v, rte_be32_t addr, uint16_t port)
 static int
 free_slot(void)
 {
-	static uint8_t used[LB_MAX_BACKEND_SLOTS];
-	memset(used, 0, sizeof(used));
-	for (unsigned i = 0; i < running->nb_vips; i++)
-		for (uint32_t b = 0; b < running->vips[i].nb_backends; b++)
-			used[running->vips[i].backends[b].slot] = 1;
+	uint8_t used[LB_MAX_BACKEND_SLOTS] = {0};
+	for (unsigned i = 0; i < live->nb_vips; i++)
+		for (uint32_t b = 0; b < live->vips[i].nb_backends; b++)
+			used[live->vips[i].backends[b].slot] = 1;
 	for (unsigned s = 0; s < LB_MAX_BACKEND_SLOTS; s++)
 		if (!used[s])
 			return (int)s;
@@ -73,189 +109,192 @@ now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* Build VIP v's tables from the running config and publish them. On failure
- * the running config is restored from `saved`. */
+/* A copy of VIP i of the live state, with a backend array of its own. */
 static int
-publish_vip(struct lb_cfg_vip *v, const struct lb_cfg_vip *saved, struct lb_cfg_backend *saved_be,
-	    char *err, size_t err_size)
+copy_vip(unsigned i, struct lb_cfg_vip *out, struct lb_control_result *r)
 {
-	const uint16_t index = (uint16_t)(v - running->vips);
+	*out = live->vips[i];
+	out->backends = malloc(LB_MAX_BACKENDS * sizeof(*out->backends));
+	if (!out->backends)
+		return refuse(r, "%s", "out of memory");
+	memcpy(out->backends, live->vips[i].backends, out->nb_backends * sizeof(*out->backends));
+	return 0;
+}
+
+/* Build VIP i's tables from cand, publish them, then make cand the live
+ * VIP. On failure cand is freed and the live state is untouched. */
+static int
+publish_commit(unsigned i, struct lb_cfg_vip *cand, struct lb_control_result *r)
+{
 	const double start = now_us();
 	struct lb_tables *cur = lb_tables_get();
-	struct lb_vip *nv = lb_vip_build(running, index, ports, err, err_size);
-	struct lb_tables *nt = nv ? lb_tables_with_vip(cur, index, nv) : NULL;
+	struct lb_vip *nv = lb_vip_build(live, (uint16_t)i, cand, ports, r->err, sizeof(r->err));
+	struct lb_tables *nt = nv ? lb_tables_with_vip(cur, (uint16_t)i, nv) : NULL;
 
 	if (!nt) {
 		if (nv)
-			snprintf(err, err_size, "out of memory");
+			snprintf(r->err, sizeof(r->err), "out of memory");
 		lb_vip_free(nv);
-		memcpy(v->backends, saved_be, saved->nb_backends * sizeof(*saved_be));
-		*v = *saved;
+		free(cand->backends);
+		r->generation = generation;
 		return -1;
 	}
 	struct lb_tables *old = lb_tables_swap(nt, qs);
-	struct lb_vip *old_vip = old->vips[index];
+	struct lb_vip *old_vip = old->vips[i];
 	lb_tables_free_shallow(old);
 	lb_vip_free(old_vip);
-	last_publish_us = now_us() - start;
+	free(live->vips[i].backends);
+	live->vips[i] = *cand;
+	r->publish_us = now_us() - start;
+	r->generation = ++generation;
 	return 0;
 }
 
-static struct lb_cfg_backend saved_backends[LB_MAX_BACKENDS];
+int
+lb_control_backend_add(const char *vip, const struct lb_cfg_backend *be, struct lb_control_result *r)
+{
+	struct lb_cfg_vip cand;
+	const char *why;
+	int rc = -1, i, slot;
 
-/* The VIP and the index of its backend "IP:PORT", or -1 with the reason. */
+	pthread_mutex_lock(&lock);
+	if ((i = find_vip(vip)) < 0) {
+		rc = refuse(r, "no VIP named '%s'", vip);
+	} else if (find_backend(&live->vips[i], be->addr, be->port) >= 0) {
+		rc = refuse(r, "vip.%s already has this backend", vip);
+	} else if (be->has_mac && !lb_mac_is_host(&be->mac)) {
+		rc = refuse(r, "%s", "the MAC must be a unicast, non-zero address");
+	} else if (be->weight > LB_MAX_WEIGHT) {
+		rc = refuse(r, "%s", "weight must be 0.." RTE_STR(LB_MAX_WEIGHT));
+	} else if ((why = lb_config_backend_conflict(live, &live->vips[i], be, live->nb_vips))) {
+		rc = refuse(r, "%s", why);
+	} else if (live->vips[i].nb_backends >= LB_MAX_BACKENDS ||
+		   (live->vips[i].hash == LB_HASH_MAGLEV && live->vips[i].nb_backends >= live->vips[i].table_size)) {
+		rc = refuse(r, "vip.%s has no room for another backend", vip);
+	} else if ((slot = free_slot()) < 0) {
+		rc = refuse(r, "%s", "no free backend counter slot");
+	} else if (copy_vip(i, &cand, r) == 0) {
+		struct lb_cfg_backend nb = *be;
+		nb.slot = (uint16_t)slot;
+		nb.line = 0;
+		/* a reused slot starts from zero: no worker writes it now */
+		for (unsigned w = 0; w < LB_MAX_WORKERS; w++)
+			lb_counters[w].backend_pkts[slot] = 0;
+		cand.backends[cand.nb_backends++] = nb;
+		rc = publish_commit(i, &cand, r);
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+/* VIP and backend index, or -1 with the reason. */
 static int
-locate_backend(const char *vip, const char *addr_port, struct lb_cfg_vip **v, char *err,
-	       size_t err_size)
+locate(const char *vip, rte_be32_t addr, uint16_t port, int *b, struct lb_control_result *r)
 {
-	rte_be32_t addr;
-	uint16_t port;
-	const char *why;
-	int b;
-
-	if (!(*v = find_vip(vip)))
-		return refuse(err, err_size, "no VIP named '%s'", vip);
-	if (lb_parse_addr_port(addr_port, &addr, &port, &why) < 0)
-		return refuse(err, err_size, "backend: %s", why);
-	if ((b = find_backend(*v, addr, port)) < 0)
-		return refuse(err, err_size, "vip.%s has no such backend", vip);
-	return b;
+	int i = find_vip(vip);
+	if (i < 0)
+		return refuse(r, "no VIP named '%s'", vip);
+	if ((*b = find_backend(&live->vips[i], addr, port)) < 0)
+		return refuse(r, "vip.%s has no such backend", vip);
+	return i;
 }
-
-/* Keep a copy of v to restore if its tables cannot be built. */
-static struct lb_cfg_vip
-save_vip(const struct lb_cfg_vip *v)
-{
-	memcpy(saved_backends, v->backends, v->nb_backends * sizeof(*v->backends));
-	return *v;
-}
-
 
 int
-lb_control_backend_add(const char *vip, const char *spec, char *err, size_t err_size)
+lb_control_backend_del(const char *vip, rte_be32_t addr, uint16_t port, struct lb_control_result *r)
 {
-	struct lb_cfg_backend be = {0};
-	const char *why;
-	int rc = -1;
+	struct lb_cfg_vip cand;
+	int rc = -1, i, b;
 
 	pthread_mutex_lock(&lock);
-	struct lb_cfg_vip *v = find_vip(vip);
-	if (!v) {
-		rc = refuse(err, err_size, "no VIP named '%s'", vip);
-	} else if (lb_parse_backend(spec, &be, &why) < 0) {
-		rc = refuse(err, err_size, "backend: %s", why);
-	} else if (find_backend(v, be.addr, be.port) >= 0) {
-		rc = refuse(err, err_size, "vip.%s already has this backend", vip);
-	} else if ((why = lb_config_backend_conflict(running, v, &be, running->nb_vips))) {
-		rc = refuse(err, err_size, "%s", why);
-	} else if (v->nb_backends >= LB_MAX_BACKENDS ||
-		   (v->hash == LB_HASH_MAGLEV && v->nb_backends >= v->table_size)) {
-		rc = refuse(err, err_size, "vip.%s has no room for another backend", vip);
-	} else {
-		int slot = free_slot();
-		if (slot < 0) {
-			rc = refuse(err, err_size, "%s", "no free backend counter slot");
-		} else {
-			struct lb_cfg_vip saved = save_vip(v);
-			be.slot = (uint16_t)slot;
-			/* a reused slot starts from zero: no worker writes it now */
-			for (unsigned w = 0; w < LB_MAX_WORKERS; w++)
-				lb_counters[w].backend_pkts[slot] = 0;
-			v->backends[v->nb_backends++] = be;
-			rc = publish_vip(v, &saved, saved_backends, err, err_size);
-		}
+	if ((i = locate(vip, addr, port, &b, r)) >= 0 && copy_vip(i, &cand, r) == 0) {
+		memmove(&cand.backends[b], &cand.backends[b + 1], (cand.nb_backends - b - 1) * sizeof(*cand.backends));
+		cand.nb_backends--;
+		rc = publish_commit(i, &cand, r);
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
 
 int
-lb_control_backend_del(const char *vip, const char *addr_port, char *err, size_t err_size)
+lb_control_backend_weight(const char *vip, rte_be32_t addr, uint16_t port, uint32_t weight,
+			  struct lb_control_result *r)
 {
-	struct lb_cfg_vip *v;
-	int rc;
+	struct lb_cfg_vip cand;
+	int rc = -1, i, b;
 
 	pthread_mutex_lock(&lock);
-	int b = locate_backend(vip, addr_port, &v, err, err_size);
-	if (b < 0) {
-		rc = -1;
-	} else {
-		struct lb_cfg_vip saved = save_vip(v);
-		memmove(&v->backends[b], &v->backends[b + 1], (v->nb_backends - b - 1) * sizeof(*v->backends));
-		v->nb_backends--;
-		rc = publish_vip(v, &saved, saved_backends, err, err_size);
+	if (weight > LB_MAX_WEIGHT)
+		rc = refuse(r, "%s", "weight must be 0.." RTE_STR(LB_MAX_WEIGHT));
+	else if ((i = locate(vip, addr, port, &b, r)) >= 0 && copy_vip(i, &cand, r) == 0) {
+		cand.backends[b].weight = weight;
+		rc = publish_commit(i, &cand, r);
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;
-}
-
-int
-lb_control_backend_weight(const char *vip, const char *addr_port, const char *weight, char *err,
-			  size_t err_size)
-{
-	struct lb_cfg_vip *v;
-	uint32_t w;
-	int rc = -1;
-
-	pthread_mutex_lock(&lock);
-	int b = locate_backend(vip, addr_port, &v, err, err_size);
-	if (b >= 0 && lb_parse_u32(weight, 0, LB_MAX_WEIGHT, &w) < 0) {
-		refuse(err, err_size, "weight must be 0..%s", "1000");
-	} else if (b >= 0) {
-		struct lb_cfg_vip saved = save_vip(v);
-		v->backends[b].weight = w;
-		rc = publish_vip(v, &saved, saved_backends, err, err_size);
-	}
-	pthread_mutex_unlock(&lock);
-	return rc;
-}
-
-int
-lb_control_drop(const char *on_off, char *err, size_t err_size)
-{
-	bool on;
-
-	if (strcmp(on_off, "on") == 0)
-		on = true;
-	else if (strcmp(on_off, "off") == 0)
-		on = false;
-	else
-		return refuse(err, err_size, "expected on or off, got '%s'", on_off);
-	pthread_mutex_lock(&lock);
-	if (running)
-		running->drop = on;
-	__atomic_store_n(&lb_drop_all, on, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&lock);
-	return 0;
 }
 
 void
-lb_control_neigh_changed(rte_be32_t addr)
+lb_control_drop(bool on)
 {
-	char err[128];
+	pthread_mutex_lock(&lock);
+	if (live)
+		live->drop = on;
+	__atomic_store_n(&lb_drop_all, on, __ATOMIC_RELEASE);
+	generation++;
+	pthread_mutex_unlock(&lock);
+}
+
+static struct neigh_copy *
+neigh_find(rte_be32_t addr)
+{
+	for (unsigned i = 0; i < nb_neighs; i++)
+		if (neighs[i].addr == addr)
+			return &neighs[i];
+	return NULL;
+}
+
+bool
+lb_control_neigh_mac(rte_be32_t addr, struct rte_ether_addr *mac)
+{
+	const struct neigh_copy *n = neigh_find(addr);
+	if (n)
+		*mac = n->mac;
+	return n != NULL;
+}
+
+void
+lb_control_neigh_changed(rte_be32_t addr, const struct rte_ether_addr *mac)
+{
+	struct lb_control_result r;
 
 	pthread_mutex_lock(&lock);
-	for (unsigned i = 0; running && i < running->nb_vips; i++) {
-		struct lb_cfg_vip *v = &running->vips[i];
+	struct neigh_copy *n = neigh_find(addr);
+	if (mac && n)
+		n->mac = *mac;
+	else if (mac && nb_neighs < LB_NEIGH_MAX)
+		neighs[nb_neighs++] = (struct neigh_copy){.addr = addr, .mac = *mac};
+	else if (!mac && n)
+		*n = neighs[--nb_neighs];
+	for (unsigned i = 0; live && i < live->nb_vips; i++) {
+		const struct lb_cfg_vip *v = &live->vips[i];
 		bool uses = false;
 		for (uint32_t b = 0; b < v->nb_backends && !uses; b++)
-			uses = !v->backends[b].has_mac && lb_backend_next_hop(running, v, &v->backends[b]) == addr;
-		if (uses) {
-			/* nothing changes in the config: on failure the old table stays */
-			struct lb_cfg_vip saved = save_vip(v);
-			publish_vip(v, &saved, saved_backends, err, sizeof(err));
-		}
+			uses = !v->backends[b].has_mac && lb_backend_next_hop(live, v, &v->backends[b]) == addr;
+		struct lb_cfg_vip cand;
+		/* the backends stay as they are; on failure the old table stays */
+		if (uses && copy_vip(i, &cand, &r) == 0)
+			publish_commit(i, &cand, &r);
 	}
 	pthread_mutex_unlock(&lock);
 }
 
 void
-lb_control_read(void (*fn)(const struct lb_config *cfg, void *arg), void *arg)
+lb_control_read(void (*fn)(const struct lb_config *cfg, uint64_t generation, void *arg), void *arg)
 {
 	static const struct lb_config none; /* after lb_control_stop: nothing to show */
 
 	pthread_mutex_lock(&lock);
-	fn(running ? running : &none, arg);
+	fn(live ? live : &none, generation, arg);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -263,12 +302,8 @@ void
 lb_control_stop(void)
 {
 	pthread_mutex_lock(&lock);
-	running = NULL;
+	live_free();
+	generation++;
+	nb_neighs = 0;
 	pthread_mutex_unlock(&lock);
-}
-
-double
-lb_control_last_publish_us(void)
-{
-	return last_publish_us;
 }

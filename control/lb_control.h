@@ -1,38 +1,55 @@
-/* Live changes to the running configuration. Every call validates all of
- * its input first and changes nothing when it refuses (reason in err).
- * Accepted backend changes rebuild that VIP's tables beside the old ones,
- * publish them with one pointer swap, wait for every worker's quiescent
- * state and only then return: once a removal is acknowledged no worker can
- * pick the removed backend. Calls are serialised by one mutex (control
- * plane only; workers never take it). */
+/* The control core: the one live state and the typed calls that change it.
+ *
+ * The live state is the control plane's own copy of the validated
+ * configuration, with a generation number that grows with every published
+ * change. Calls take parsed values (front ends parse text with the INI's
+ * parsers, lb_config.h); each checks all of its input first and changes
+ * nothing when it refuses (reason in the result). A change copies what it
+ * touches (the VIP's backend array), applies the change to the copy, builds
+ * that VIP's tables beside the old ones, publishes them with one pointer
+ * swap, waits for every worker's quiescent state, and only then commits the
+ * copy: on any failure the live state is as it was, with nothing to
+ * restore. Once a removal is acknowledged no worker can pick the removed
+ * backend. Calls are serialised by one mutex (control plane only; workers
+ * never take it); nothing slow but the rebuild itself runs under it:
+ * readers copy what they need and print or send after. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
+#include <stdint.h>
 
 #include "control/lb_tables_build.h"
 
-/* Take over cfg (the running configuration) for live changes. */
-void lb_control_init(struct lb_config *cfg, const struct lb_port_info ports[LB_MAX_PORTS],
+struct lb_control_result {
+	char err[160];       /* why it was refused */
+	double publish_us;   /* this change: rebuild, swap and grace period */
+	uint64_t generation; /* the live state's after the call */
+};
+
+/* Take a copy of cfg as the live state (a previous one is freed). */
+void lb_control_init(const struct lb_config *cfg, const struct lb_port_info ports[LB_MAX_PORTS],
 		     struct rte_rcu_qsbr *qs);
 
-int lb_control_backend_add(const char *vip, const char *spec, char *err, size_t err_size);
-int lb_control_backend_del(const char *vip, const char *addr_port, char *err, size_t err_size);
-int lb_control_backend_weight(const char *vip, const char *addr_port, const char *weight, char *err,
-			      size_t err_size);
-int lb_control_drop(const char *on_off, char *err, size_t err_size);
+int lb_control_backend_add(const char *vip, const struct lb_cfg_backend *be, struct lb_control_result *r);
+int lb_control_backend_del(const char *vip, rte_be32_t addr, uint16_t port, struct lb_control_result *r);
+int lb_control_backend_weight(const char *vip, rte_be32_t addr, uint16_t port, uint32_t weight,
+			      struct lb_control_result *r);
+void lb_control_drop(bool on);
 
-/* The neighbour table's MAC for addr appeared, changed or went: rebuild
- * the VIPs whose backends have it as next hop. */
-void lb_control_neigh_changed(rte_be32_t addr);
+/* The neighbour table's MAC for addr appeared or changed (mac), or went
+ * (NULL): kept in the control plane's own copy, which table builds read
+ * (never the workers' table), and the VIPs whose backends have addr as
+ * next hop are rebuilt. */
+void lb_control_neigh_changed(rte_be32_t addr, const struct rte_ether_addr *mac);
+/* From that copy; for table builds, under the control lock (or before the
+ * control plane runs). */
+bool lb_control_neigh_mac(rte_be32_t addr, struct rte_ether_addr *mac);
 
-/* Read access to the running configuration under the control lock. */
-void lb_control_read(void (*fn)(const struct lb_config *cfg, void *arg), void *arg);
+/* fn reads the live state and its generation under the control lock: it
+ * copies or renders, and must not print, send or wait. */
+void lb_control_read(void (*fn)(const struct lb_config *cfg, uint64_t generation, void *arg), void *arg);
 
-/* Let go of the configuration (before it is freed): later calls find no
- * VIP and read an empty configuration. */
+/* Let go of the live state: later calls find no VIP and read an empty
+ * configuration. First at shutdown, before what it uses goes. */
 void lb_control_stop(void);
-
-/* How long the last table rebuild and publication took, in microseconds. */
-double lb_control_last_publish_us(void);

@@ -5,6 +5,7 @@
 #include <rte_hash.h>
 #include <rte_malloc.h>
 
+#include "control/lb_control.h"
 #include "control/lb_key_table.h"
 #include "control/lb_lookup.h"
 #include "control/lb_tables_build.h"
@@ -25,23 +26,19 @@ lb_backend_next_hop(const struct lb_config *cfg, const struct lb_cfg_vip *v,
 	return lb_cfg_port_on_link(out, b->addr) ? b->addr : out->gateway;
 }
 
-/* The backend's next-hop MAC: from the INI, or from the neighbour table. */
+/* The backend's next-hop MAC: from the INI, or from what the ARP module
+ * told the control plane (lb_control_neigh_mac: never the workers' table,
+ * whose entries are freed under RCU that this thread is no reader of). */
 static bool
 backend_mac(const struct lb_config *cfg, const struct lb_cfg_vip *v, const struct lb_cfg_backend *b,
 	    struct rte_ether_addr *mac)
 {
-	void *data;
-	rte_be32_t nh;
-
 	if (b->has_mac) {
 		*mac = b->mac;
 		return true;
 	}
-	nh = lb_backend_next_hop(cfg, v, b);
-	if (!nh || !lb_neigh_hash || rte_hash_lookup_data(lb_neigh_hash, &nh, &data) < 0)
-		return false;
-	*mac = ((const struct lb_neigh *)data)->mac;
-	return true;
+	const rte_be32_t nh = lb_backend_next_hop(cfg, v, b);
+	return nh && lb_control_neigh_mac(nh, mac);
 }
 
 void
@@ -55,10 +52,9 @@ lb_vip_free(struct lb_vip *v)
 }
 
 struct lb_vip *
-lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_port_info ports[LB_MAX_PORTS],
-	     char *err, size_t err_size)
+lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_cfg_vip *cv,
+	     const struct lb_port_info ports[LB_MAX_PORTS], char *err, size_t err_size)
 {
-	const struct lb_cfg_vip *cv = &cfg->vips[i];
 	const struct lb_port_info *out = &ports[cv->out_port];
 	const int socket = socket_of_caller();
 	const uint32_t lut_size = lb_lookup_size(cv);
@@ -257,7 +253,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		goto fail;
 	}
 	for (uint16_t i = 0; i < cfg->nb_vips; i++) {
-		struct lb_vip *v = lb_vip_build(cfg, i, ports, err, err_size);
+		struct lb_vip *v = lb_vip_build(cfg, i, &cfg->vips[i], ports, err, err_size);
 		if (!v)
 			goto fail;
 		t->vips[t->nb_vips++] = v;

@@ -30,8 +30,9 @@ struct lb_tables *lb_tables_build(const struct lb_config *cfg,
 /* Free t with its VIPs and its hash (nothing may use them any more). */
 void lb_tables_free(struct lb_tables *t);
 
-/* One VIP (index i of cfg), as lb_tables_build makes it. */
-struct lb_vip *lb_vip_build(const struct lb_config *cfg, uint16_t i,
+/* VIP index i made from cv (cfg's VIP i, or a changed copy of it), as
+ * lb_tables_build makes it; cfg gives the ports and the seed. */
+struct lb_vip *lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_cfg_vip *cv,
 			    const struct lb_port_info ports[LB_MAX_PORTS], char *err, size_t err_size);
 void lb_vip_free(struct lb_vip *v);
 

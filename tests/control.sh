@@ -60,8 +60,8 @@ expect "ctl drop off | grep -qx 'drop: off' && ctl drop | grep -qx 'drop: off'" 
 until_true 10 '[ "$(ctl stats | sed -n "s/^rx_pps: //p")" -gt 0 ]'
 rx_pps=$(ctl stats | sed -n "s/^rx_pps: //p")
 expect "[ \"${rx_pps:-0}\" -gt 0 ]" "stats shows the rates (rx_pps ${rx_pps:-?})"
-expect "printf '/lb/vips\n' | timeout 10 dpdk-telemetry.py -f $prefix | grep -q '\"web\": \"198.51.100.10:80/tcp\"'" \
-	"the stock dpdk-telemetry.py client works"
+expect "printf '/lb/vips\n' | timeout 10 dpdk-telemetry.py -f $prefix | grep -q '\"name\": \\[\"web\", \"dns\"\\]'" \
+	"the stock dpdk-telemetry.py client works (VIP names as values)"
 
 # ---- bad commands: refused with a reason, nothing changed ----
 ctl config >"$tmp/good.ini"

@@ -43,6 +43,7 @@ for build in "${@:-build}"; do
 	suite "unit (CUnit) [$build]" timeout -k 10 600 "$build/unit/lb-unit"
 	suite "default conf (make run) [$build]" timeout -k 10 120 bash tests/default_conf.sh "$build"
 	suite "control API (lb-ctl, telemetry) [$build]" timeout -k 10 300 bash tests/control.sh "$build"
+	suite "live state under concurrent use [$build]" timeout -k 10 300 bash tests/control_live.sh "$build"
 	suite "integration (net_pcap) [$build]" timeout -k 10 600 bash tests/pcap_golden.sh "$build"
 	suite "lb-gen over memif [$build]" timeout -k 10 120 bash tests/memif_gen.sh "$build"
 	suite "real traffic (netns, af_packet) [$build]" timeout -k 10 300 bash tests/netns_e2e.sh "$build"

@@ -59,6 +59,34 @@ make_frames(const struct lb_config *cfg)
 	}
 }
 
+/* The typed calls with text in, as a front end makes them. */
+static int
+add_text(const char *vip, const char *spec, struct lb_control_result *r)
+{
+	struct lb_cfg_backend be;
+	const char *why;
+	if (lb_parse_backend(spec, &be, &why) < 0)
+		return -1;
+	return lb_control_backend_add(vip, &be, r);
+}
+
+static int
+del_text(const char *vip, const char *endpoint, struct lb_control_result *r)
+{
+	rte_be32_t addr;
+	uint16_t port;
+	const char *why;
+	if (lb_parse_addr_port(endpoint, &addr, &port, &why) < 0)
+		return -1;
+	return lb_control_backend_del(vip, addr, port, r);
+}
+
+static void
+live_backends(const struct lb_config *cfg, uint64_t generation, void *arg)
+{
+	*(uint32_t *)arg = cfg->nb_vips ? cfg->vips[0].nb_backends : 0;
+}
+
 static void
 test_churn_under_load(void)
 {
@@ -66,7 +94,8 @@ test_churn_under_load(void)
 	static uint64_t at_ack[CHURN];
 	static double publish_us[2 * CHURN];
 	struct lb_worker_counters before, after;
-	char spec[96], addr[32], err[128];
+	char spec[96], addr[32];
+	struct lb_control_result r;
 	unsigned reached = 0, late = 0;
 
 	CU_ASSERT_EQUAL_FATAL(harness_load(churn_ini, &cfg), 0);
@@ -80,20 +109,22 @@ test_churn_under_load(void)
 		if (i < CHURN) { /* a backend never seen before: churn_addr(i) */
 			snprintf(spec, sizeof(spec), "10.200.%u.%u:8080 02:00:00:00:%02x:%02x",
 				 (CHURN_BASE + i) >> 8, (CHURN_BASE + i) & 255, i >> 8, i & 255);
-			CU_ASSERT_EQUAL(lb_control_backend_add("web", spec, err, sizeof(err)), 0);
-			publish_us[2 * i] = lb_control_last_publish_us();
+			CU_ASSERT_EQUAL(add_text("web", spec, &r), 0);
+			publish_us[2 * i] = r.publish_us;
 		}
 		if (i > 0) { /* remove the previous one; from the ack on, no packet may reach it */
 			snprintf(addr, sizeof(addr), "10.200.%u.%u:8080", (CHURN_BASE + i - 1) >> 8,
 				 (CHURN_BASE + i - 1) & 255);
-			CU_ASSERT_EQUAL(lb_control_backend_del("web", addr, err, sizeof(err)), 0);
+			CU_ASSERT_EQUAL(del_text("web", addr, &r), 0);
 			at_ack[i - 1] = harness_sink_count(churn_addr(i - 1));
-			publish_us[2 * i - 1] = lb_control_last_publish_us();
+			publish_us[2 * i - 1] = r.publish_us;
 		}
 	}
 	/* refused commands change nothing and keep the worker running */
-	CU_ASSERT_EQUAL(lb_control_backend_del("web", "10.200.16.0:8080", err, sizeof(err)), -1);
-	CU_ASSERT_EQUAL(lb_control_backend_add("nope", "10.9.9.9:80 02:00:00:00:00:09", err, sizeof(err)), -1);
+	const uint64_t gen = r.generation;
+	CU_ASSERT_EQUAL(del_text("web", "10.200.16.0:8080", &r), -1);
+	CU_ASSERT_EQUAL(add_text("nope", "10.9.9.9:80 02:00:00:00:00:09", &r), -1);
+	CU_ASSERT_EQUAL(r.generation, gen); /* refused: no new state */
 	const uint64_t made = harness_worker_stop();
 	lb_counters_sum(&after);
 
@@ -117,7 +148,9 @@ test_churn_under_load(void)
 	CU_ASSERT_EQUAL(after.forwarded - before.forwarded, harness_sink_total());
 	CU_ASSERT_EQUAL(harness_sink_total() + drops, made);
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(harness_pool), in_use);
-	CU_ASSERT_EQUAL(cfg.vips[0].nb_backends, 2);
+	uint32_t nb = 0;
+	lb_control_read(live_backends, &nb);
+	CU_ASSERT_EQUAL(nb, 2);
 	lb_config_free(&cfg);
 }
 
@@ -128,7 +161,8 @@ test_publish_time(void)
 {
 	static const unsigned ns[] = {10, 100, 1000};
 	const size_t ini_size = 64 * 1024;
-	char *ini = malloc(ini_size), err[128];
+	char *ini = malloc(ini_size);
+	struct lb_control_result res;
 
 	if (!ini) {
 		CU_FAIL("out of memory");
@@ -147,9 +181,8 @@ test_publish_time(void)
 		make_frames(&cfg);
 		CU_ASSERT_EQUAL_FATAL(harness_worker_start(frames, lens, NB_FRAMES), 0);
 		for (unsigned r = 0; r < RTE_DIM(us); r++) {
-			CU_ASSERT_EQUAL(lb_control_backend_weight("web", "10.1.0.0:80", r & 1 ? "1" : "2", err,
-								  sizeof(err)), 0);
-			us[r] = lb_control_last_publish_us();
+			CU_ASSERT_EQUAL(lb_control_backend_weight("web", RTE_BE32(0x0a010000), 80, r & 1 ? 1 : 2, &res), 0);
+			us[r] = res.publish_us;
 		}
 		harness_worker_stop();
 		qsort(us, RTE_DIM(us), sizeof(double), cmp_double);

@@ -124,7 +124,7 @@ pairs_colliding_elsewhere(enum lb_flow_hash_kind kind, unsigned *pairs)
 	rng_state = 99;
 	for (unsigned i = 0; i < N; i++) {
 		t[i] = (struct tuple){.src = rte_cpu_to_be_32(0x64400000 | (rng() & 0xffff)),
-				      .dst = RTE_BE32(0xc633640a), .ports = rng() | RTE_BE16(443) << 16};
+				      .dst = RTE_BE32(0xc633640a), .ports = (rng() & 0xffff) | (uint32_t)RTE_BE16(443) << 16};
 		t[i].hash = lb_flow_hash(&k1, t[i].src, t[i].dst, t[i].ports & 0xffff, t[i].ports >> 16, 6);
 	}
 	qsort(t, N, sizeof(t[0]), by_hash);

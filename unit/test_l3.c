@@ -63,7 +63,8 @@ neighbours(void)
 {
 	struct lb_arp_entry e[8];
 	unsigned total;
-	lb_arp_entries(e, 0, 8, 0, &total);
+	uint64_t generation;
+	lb_arp_entries(e, 0, 8, 0, &total, &generation);
 	return total;
 }
 
