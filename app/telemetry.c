@@ -435,8 +435,8 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (unsigned i = 0; i < got; i++) {
 		inet_ntop(AF_INET, &e[i].addr, addr, sizeof(addr));
 		rte_ether_format_addr(mac, sizeof(mac), &e[i].mac);
-		snprintf(text, sizeof(text), "%s %s port %u age %lus", addr, mac, e[i].port_id,
-			 (unsigned long)(e[i].age_ms / 1000));
+		snprintf(text, sizeof(text), "%s %s port %u age %lus %s", addr, mac, e[i].port_id,
+			 (unsigned long)(e[i].age_ms / 1000), e[i].kind);
 		rte_tel_data_add_array_string(entries, text);
 	}
 	lb_arp_stats_get(&st);
@@ -454,6 +454,12 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "table_full", st.table_full);
 	rte_tel_data_add_dict_u64(d, "ignored", st.ignored);
 	rte_tel_data_add_dict_u64(d, "tx_full", st.tx_full);
+	rte_tel_data_add_dict_u64(d, "evicted", st.evicted);
+	rte_tel_data_add_dict_u64(d, "unsolicited", st.unsolicited);
+	rte_tel_data_add_dict_u64(d, "unverified", st.unverified);
+	rte_tel_data_add_dict_u64(d, "change_limited", st.change_limited);
+	rte_tel_data_add_dict_u64(d, "requests_limited", st.requests_limited);
+	rte_tel_data_add_dict_u64(d, "neigh_rebuilds", lb_control_neigh_rebuilds());
 	rte_tel_data_add_dict_container(d, "entries", entries, 0);
 	return 0;
 }

@@ -14,15 +14,31 @@
 
 #include "control/lb_tables_build.h"
 
-#define LB_NEIGH_MAX 4096         /* entries in the neighbour table */
-#define LB_NEIGH_REFRESH_MS 60000 /* ask again when an entry is this old */
-#define LB_NEIGH_EXPIRE_MS 300000 /* forget it when it is this old */
-#define LB_NEIGH_RETRY_MS 1000    /* at most one request a second per address */
+/* Room per class: what the configuration needs (next hops of backends
+ * without a MAC, gateways) always fits; return-path next hops and learnt
+ * hosts are bounded, the oldest evicted first. */
+#define LB_NEIGH_CONFIG_MAX (LB_MAX_BACKEND_SLOTS + LB_MAX_PORTS)
+#define LB_NEIGH_RETURN_MAX 4096
+#define LB_NEIGH_LEARNED_MAX 1024
+#define LB_NEIGH_MAX (LB_NEIGH_CONFIG_MAX + LB_NEIGH_RETURN_MAX + LB_NEIGH_LEARNED_MAX)
+#define LB_NEIGH_REFRESH_MS 60000   /* ask again when an entry is this old */
+#define LB_NEIGH_EXPIRE_MS 300000   /* forget it when it is this old */
+#define LB_NEIGH_RETRY_MS 1000      /* at most one request a second per address */
+#define LB_NEIGH_SOLICITED_MS 1000  /* a reply this soon after our request answers it */
+#define LB_NEIGH_VERIFY_MS 300      /* an unsolicited MAC change is checked this long */
+#define LB_NEIGH_CHANGE_MIN_MS 1000 /* one MAC change per entry per second (Linux's locktime) */
+#define LB_ARP_REQUESTS_PER_S 500   /* requests out, all targets together */
+#define LB_ARP_REQUESTS_BURST 500
 
 struct lb_arp_stats {
 	uint64_t requests_in, replies_in, requests_out, replies_out;
 	uint64_t learned, changed, expired, table_full, ignored, tx_full;
-	uint64_t generation; /* grows with every change of the table */
+	uint64_t evicted;          /* oldest return-path or learnt entries, for room */
+	uint64_t unsolicited;      /* MAC changes claimed unasked: verified by a request */
+	uint64_t unverified;       /* ... of which nobody answered for: the known MAC stays */
+	uint64_t change_limited;   /* verified changes refused by the per-entry rate */
+	uint64_t requests_limited; /* requests not sent: the global budget was spent */
+	uint64_t generation;       /* grows with every change of the table */
 };
 
 /* The table (lb_neigh_hash) and what answers are made from; workers
@@ -44,7 +60,10 @@ lb_arp_now_ms(void)
 void lb_arp_input(struct rte_mbuf *m, uint64_t now_ms);
 /* The data path found no MAC for this next hop. */
 void lb_arp_want(rte_be32_t addr, uint64_t now_ms);
-/* Periodic work: resolve and refresh what the config needs, expire the rest. */
+/* Periodic work (every 100 ms): resolve and refresh what the config needs,
+ * end verifications, expire; then, outside the lock, hand the changes to
+ * the control plane in one batch, free replaced entries after one grace
+ * period and print what there is to log. */
 void lb_arp_tick(uint64_t now_ms);
 
 void lb_arp_stats_get(struct lb_arp_stats *s);
@@ -54,6 +73,14 @@ struct lb_arp_entry {
 	struct rte_ether_addr mac;
 	uint16_t port_id;
 	uint64_t age_ms;
+	const char *kind; /* "config", "return" or "learned" */
+};
+
+/* What the control plane is told, once per tick, of every changed entry. */
+struct lb_neigh_change {
+	rte_be32_t addr;
+	bool present; /* false: the entry went */
+	struct rte_ether_addr mac;
 };
 /* Up to max entries from the first-th on; returns how many; *generation
  * says which state of the table they are from. */

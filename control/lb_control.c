@@ -262,30 +262,48 @@ lb_control_neigh_mac(rte_be32_t addr, struct rte_ether_addr *mac)
 	return n != NULL;
 }
 
+static uint64_t neigh_rebuilds;
+
 void
-lb_control_neigh_changed(rte_be32_t addr, const struct rte_ether_addr *mac)
+lb_control_neigh_update(const struct lb_neigh_change *ch, unsigned nb)
 {
 	struct lb_control_result r;
 
 	pthread_mutex_lock(&lock);
-	struct neigh_copy *n = neigh_find(addr);
-	if (mac && n)
-		n->mac = *mac;
-	else if (mac && nb_neighs < LB_NEIGH_MAX)
-		neighs[nb_neighs++] = (struct neigh_copy){.addr = addr, .mac = *mac};
-	else if (!mac && n)
-		*n = neighs[--nb_neighs];
+	for (unsigned k = 0; k < nb; k++) {
+		struct neigh_copy *n = neigh_find(ch[k].addr);
+		if (ch[k].present && n)
+			n->mac = ch[k].mac;
+		else if (ch[k].present && nb_neighs < LB_NEIGH_MAX)
+			neighs[nb_neighs++] = (struct neigh_copy){.addr = ch[k].addr, .mac = ch[k].mac};
+		else if (!ch[k].present && n)
+			*n = neighs[--nb_neighs];
+	}
 	for (unsigned i = 0; live && i < live->nb_vips; i++) {
 		const struct lb_cfg_vip *v = &live->vips[i];
 		bool uses = false;
-		for (uint32_t b = 0; b < v->nb_backends && !uses; b++)
-			uses = !v->backends[b].has_mac && lb_backend_next_hop(live, v, &v->backends[b]) == addr;
+		for (uint32_t b = 0; b < v->nb_backends && !uses; b++) {
+			if (v->backends[b].has_mac)
+				continue;
+			const rte_be32_t nh = lb_backend_next_hop(live, v, &v->backends[b]);
+			for (unsigned k = 0; k < nb && !uses; k++)
+				uses = ch[k].addr == nh;
+		}
 		struct lb_cfg_vip cand;
 		/* the backends stay as they are; on failure the old table stays */
-		if (uses && copy_vip(i, &cand, &r) == 0)
-			publish_commit(i, &cand, &r);
+		if (uses && copy_vip(i, &cand, &r) == 0 && publish_commit(i, &cand, &r) == 0)
+			neigh_rebuilds++;
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+uint64_t
+lb_control_neigh_rebuilds(void)
+{
+	pthread_mutex_lock(&lock);
+	const uint64_t n = neigh_rebuilds;
+	pthread_mutex_unlock(&lock);
+	return n;
 }
 
 void

@@ -37,11 +37,14 @@ int lb_control_backend_weight(const char *vip, rte_be32_t addr, uint16_t port, u
 			      struct lb_control_result *r);
 void lb_control_drop(bool on);
 
-/* The neighbour table's MAC for addr appeared or changed (mac), or went
- * (NULL): kept in the control plane's own copy, which table builds read
- * (never the workers' table), and the VIPs whose backends have addr as
- * next hop are rebuilt. */
-void lb_control_neigh_changed(rte_be32_t addr, const struct rte_ether_addr *mac);
+/* A batch of neighbour changes (lb_arp_tick, once per tick): kept in the
+ * control plane's own copy, which table builds read (never the workers'
+ * table), and each VIP whose backends have a changed next hop is rebuilt
+ * once. */
+struct lb_neigh_change;
+void lb_control_neigh_update(const struct lb_neigh_change *changes, unsigned n);
+/* How many VIP rebuilds neighbour changes caused. */
+uint64_t lb_control_neigh_rebuilds(void);
 /* From that copy; for table builds, under the control lock (or before the
  * control plane runs). */
 bool lb_control_neigh_mac(rte_be32_t addr, struct rte_ether_addr *mac);

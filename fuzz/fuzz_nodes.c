@@ -3,7 +3,9 @@
  * lb_rewrite -> test_sink, or a drop node), as one mbuf or a chain of two.
  *
  * Input: byte 0 = flags (bit 0: split into two segments at byte 1's offset,
- * bit 1: global drop switch on, bit 2: node_loop = scalar), then the frame.
+ * bit 1: global drop switch on, bit 2: node_loop = scalar, bit 3: the frame
+ * goes to the ARP module (lb_arp_input, then a tick) instead, as a punted
+ * frame would), then the frame.
  * The bytes before and after the frame in each segment are poisoned for
  * AddressSanitizer, so reading a byte outside the frame is a crash even
  * inside the mbuf's buffer. Frames start 8-byte aligned, as a PMD would put
@@ -36,7 +38,7 @@
 static const char fuzz_ini[] =
 	"[lb]\nhash_seed = 0x5eed\n"
 	"[port.0]\ndev = net_null0\naddr = 10.20.0.1/24\ngateway = 10.20.0.254\n[worker.1]\nrx = 0:0\n"
-	"[vip.web]\naddr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\n"
+	"[vip.web]\naddr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\ntable_size = 251\n"
 	"backend = 10.20.0.11:8080\nbackend = 10.20.0.12:8080 02:00:00:00:00:12 weight=3\n"
 	"[vip.dns]\naddr = 198.51.100.20\nport = 53\nproto = udp\nout_port = 0\nhash = modulo\n"
 	"backend = 10.20.0.13:5353 02:00:00:00:00:13\n"
@@ -45,11 +47,12 @@ static const char fuzz_ini[] =
 static struct lb_config cfg;
 static unsigned in_use_start;
 
+/* The reply to the request the first tick sent (a backend, the gateway). */
 static void
 learn(const char *sip, uint8_t last)
 {
 	const struct rte_ether_addr mac = {{0x02, 0xaa, 0, 0, 0, last}};
-	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &mac, sip, "10.20.0.1"), 1);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &mac, sip, "10.20.0.1"), 2);
 }
 
 int
@@ -63,9 +66,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	lb_control_init(&cfg, harness_ports, NULL);
 	/* a resolved backend, the gateway and a client: every path can forward */
+	lb_arp_tick(1);
 	learn("10.20.0.11", 0x11);
 	learn("10.20.0.254", 0xfe);
-	learn("10.20.0.99", 0x99);
+	const struct rte_ether_addr client = {{0x02, 0xaa, 0, 0, 0, 0x99}};
+	lb_arp_input(harness_arp(RTE_ARP_OP_REQUEST, &client, "10.20.0.99", "10.20.0.1"), 3);
+	lb_arp_tick(4);
 	in_use_start = rte_mempool_in_use_count(harness_pool);
 	return 0;
 }
@@ -110,6 +116,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	m = segs[0];
 
+	if (flags & 8) { /* the ARP module: it consumes the frame, whatever it is */
+		static uint64_t now_ms = 100;
+		lb_arp_input(m, now_ms);
+		now_ms += 37;
+		lb_arp_tick(now_ms);
+		for (unsigned i = 0; i < 2; i++)
+			if (segs[i])
+				UNPOISON(segs[i]->buf_addr, segs[i]->buf_len);
+		if (rte_mempool_in_use_count(harness_pool) != in_use_start) {
+			fprintf(stderr, "lb-fuzz: mbuf leaked by the ARP module\n");
+			abort();
+		}
+		return 0;
+	}
 	before = lb_counters[0]; /* the test graph is graph 0 */
 	unsigned n = harness_run(&m, 1, out);
 	after = lb_counters[0];

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tools/fixtures.h"
 #include "tools/pkt.h"
@@ -38,6 +39,42 @@ main(int argc, char **argv)
 				fclose(f);
 				n++;
 			}
+	}
+	/* ARP frames for the ARP module (flag 8): a request to us, the reply to
+	 * our request for a backend, a gratuitous claim for it, a zero sender */
+	static const struct {
+		const char *name;
+		uint16_t op;
+		uint8_t sha_last;
+		const char *sip, *tip;
+	} arps[] = {
+		{"arp-request", 1, 0x50, "10.20.0.50", "10.20.0.1"},
+		{"arp-reply-backend", 2, 0x11, "10.20.0.11", "10.20.0.1"},
+		{"arp-gratuitous-backend", 2, 0x66, "10.20.0.11", "10.20.0.11"},
+		{"arp-zero-sender", 1, 0x00, "10.20.0.51", "10.20.0.1"},
+	};
+	for (unsigned i = 0; i < sizeof(arps) / sizeof(arps[0]); i++) {
+		uint8_t *f = buf + 1;
+		memset(buf, 0, 1 + 42);
+		buf[0] = 8;
+		memset(f, 0xff, 6);
+		const uint8_t sha[6] = {0x02, 0xaa, 0, 0, 0, arps[i].sha_last};
+		memcpy(f + 6, arps[i].sha_last ? sha : (const uint8_t[6]){0}, 6);
+		f[12] = 0x08, f[13] = 0x06;
+		f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0, f[18] = 6, f[19] = 4, f[20] = 0, f[21] = arps[i].op;
+		memcpy(f + 22, f + 6, 6);
+		inet_pton(AF_INET, arps[i].sip, f + 28);
+		if (arps[i].op == 2)
+			memcpy(f + 32, (const uint8_t[6]){0x02, 0x70, 0x63, 0x61, 0x70, 0x00}, 6);
+		inet_pton(AF_INET, arps[i].tip, f + 38);
+		snprintf(path, sizeof(path), "%s/%s", argv[1], arps[i].name);
+		FILE *fp = fopen(path, "wb");
+		if (!fp || fwrite(buf, 1, 43, fp) != 43) {
+			perror(path);
+			return 1;
+		}
+		fclose(fp);
+		n++;
 	}
 	printf("%u seeds in %s\n", n, argv[1]);
 	return 0;

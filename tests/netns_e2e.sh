@@ -13,7 +13,7 @@ build=${1:-build}
 demo=${2:-}
 conf=conf/examples/netns.ini
 tag=$$
-NS_LB=lb NS_CLI=lbcli NS_SW=lbsw
+NS_LB=lb NS_CLI=lbcli NS_SW=lbsw NS_ATK=lbatk
 BACKENDS="1 2 3"
 tmp=$(mktemp -d /tmp/lb-e2e.XXXXXX)
 pids=()
@@ -26,7 +26,7 @@ cleanup() {
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
 	sleep 0.5
 	for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-	for ns in $NS_LB $NS_CLI $NS_SW $(for b in $BACKENDS; do echo lbbe$b; done); do
+	for ns in $NS_LB $NS_CLI $NS_SW $NS_ATK $(for b in $BACKENDS; do echo lbbe$b; done); do
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
@@ -42,7 +42,7 @@ quiet_link() { # NS DEV: no IPv6 chatter, no offloads (af_packet wants real chec
 
 setup() {
 	# namespaces this test left behind if a run was killed before its clean-up
-	for ns in $NS_LB $NS_CLI $NS_SW lbbe1 lbbe2 lbbe3; do
+	for ns in $NS_LB $NS_CLI $NS_SW $NS_ATK lbbe1 lbbe2 lbbe3; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -61,6 +61,13 @@ setup() {
 	quiet_link $NS_LB lb1
 	quiet_link $NS_SW swlb
 	in_ns $NS_SW ip link set swlb master br0
+	# a stranger on the backends' segment
+	ip netns add $NS_ATK || return 1
+	ip link add atk0 netns $NS_ATK type veth peer name swatk netns $NS_SW || return 1
+	quiet_link $NS_ATK atk0
+	quiet_link $NS_SW swatk
+	in_ns $NS_SW ip link set swatk master br0
+	in_ns $NS_ATK ip addr add 10.20.0.66/24 dev atk0
 	for b in $BACKENDS; do
 		ip netns add lbbe$b || return 1
 		in_ns lbbe$b ip link set lo up
@@ -162,6 +169,37 @@ for b in $BACKENDS; do
 	expect "grep -qi '^  10.20.0.1$b $mac port' '$tmp/arp.txt'" "ARP entry for backend $b ($mac)"
 done
 expect "grep -q '^  10.10.0.2 ' '$tmp/arp.txt'" "ARP entry for the client, learnt from its request"
+
+# ---- ARP flapping for a backend's address from a stranger ----
+# ~1,000 gratuitous ARP replies a second for 10 s claim 10.20.0.11 for two
+# MACs in turn: lb-ctl answers meanwhile, the neighbour changes rebuild at
+# most 10 VIP tables a second, backend 1 keeps its MAC and serves on.
+be1_mac=$(in_ns lbbe1 cat /sys/class/net/be0/address)
+arp_stat() { ctl arp | sed -n "s/^$1: //p"; }
+rebuilds0=$(arp_stat neigh_rebuilds)
+in_ns $NS_ATK /usr/bin/python3 tests/arp_flap.py atk0 10.20.0.11 10 >"$tmp/flap.out" 2>"$tmp/flap.err" &
+flapper=$!
+pids+=($flapper)
+flap_fail=0 flap_ok=0 slowest=0
+deadline=$((SECONDS + 30))
+while kill -0 $flapper 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+	t0=$(date +%s%N)
+	ctl vip web >/dev/null || flap_fail=$((flap_fail + 1000))
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $ms -gt $slowest ] && slowest=$ms
+	body=$(get "" 2)
+	case $body in backend*) flap_ok=$((flap_ok + 1)) ;; *) flap_fail=$((flap_fail + 1)) ;; esac
+done
+wait $flapper
+read -r flap_sent flap_s <"$tmp/flap.out"
+rebuilds1=$(arp_stat neigh_rebuilds)
+ctl arp >"$tmp/arp-flap.txt"
+expect "[ '${flap_sent:-0}' -ge 3000 ]" "stranger sent ${flap_sent:-?} gratuitous ARP frames in ${flap_s:-?} s"
+expect "[ $slowest -le 5000 ]" "lb-ctl answered throughout (slowest ${slowest} ms)"
+bound=$(awk -v s="${flap_s:-10}" 'BEGIN { printf "%d", 10 * (s + 1) }')
+expect "[ \$(( rebuilds1 - rebuilds0 )) -le $bound ]" "neighbour rebuilds during the flapping: $((rebuilds1 - rebuilds0)) (<= $bound)"
+expect "grep -qi '^  10.20.0.11 $be1_mac port' '$tmp/arp-flap.txt'" "backend 1 kept its own MAC ($be1_mac)"
+expect "[ $flap_fail -eq 0 ] && [ $flap_ok -gt 0 ]" "requests to the VIP meanwhile: $flap_ok served, $flap_fail failed"
 
 # ---- remove a backend while a client loop runs ----
 # The loop runs until it has made at least 30 requests after the removal

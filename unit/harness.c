@@ -276,7 +276,10 @@ harness_arp(uint16_t op, const struct rte_ether_addr *sha, const char *sip, cons
 	struct rte_mbuf *m = rte_pktmbuf_alloc(harness_pool);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	/* a request is broadcast, a reply unicast to the port (its target MAC) */
 	memset(eth, 0xff, sizeof(*eth));
+	if (op == RTE_ARP_OP_REPLY)
+		eth->dst_addr = harness_port_mac;
 	eth->src_addr = *sha;
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
 	arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
@@ -286,7 +289,10 @@ harness_arp(uint16_t op, const struct rte_ether_addr *sha, const char *sip, cons
 	arp->arp_opcode = rte_cpu_to_be_16(op);
 	arp->arp_data.arp_sha = *sha;
 	inet_pton(AF_INET, sip, &arp->arp_data.arp_sip);
-	memset(&arp->arp_data.arp_tha, 0, 6);
+	if (op == RTE_ARP_OP_REPLY)
+		arp->arp_data.arp_tha = harness_port_mac;
+	else
+		memset(&arp->arp_data.arp_tha, 0, 6);
 	inet_pton(AF_INET, tip, &arp->arp_data.arp_tip);
 	m->port = 0;
 	return m;

@@ -81,14 +81,21 @@ test_backend_resolved_by_arp(void)
 	/* an unsolicited reply for an unknown sender is not learnt (bounded table) */
 	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.77"), 1);
 	CU_ASSERT_EQUAL(neighbours(), 0);
-	/* a reply to us is: the VIP's table is rebuilt with the MAC */
+	/* nor a reply to us that lb-graph did not ask for */
 	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.1"), 2);
+	CU_ASSERT_EQUAL(neighbours(), 0);
+	/* the tick asks for the backend; the reply to that is taken, and the
+	 * next tick rebuilds the VIP's table with the MAC */
+	lb_arp_tick(3);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REPLY, &be_mac, "10.20.0.11", "10.20.0.1"), 4);
 	CU_ASSERT_EQUAL(neighbours(), 1);
+	CU_ASSERT_EQUAL(run_one(frame, len, &reason), 0); /* not yet: changes go once per tick */
+	lb_arp_tick(5);
 	CU_ASSERT_EQUAL_FATAL(run_one(frame, len, &reason), 1);
 	CU_ASSERT(memcmp(rte_pktmbuf_mtod(out[0], uint8_t *), be_mac.addr_bytes, 6) == 0);
 	rte_pktmbuf_free(out[0]);
 	/* an off-link sender is ignored */
-	lb_arp_input(harness_arp(RTE_ARP_OP_REQUEST, &client_mac, "10.99.0.1", "10.20.0.1"), 3);
+	lb_arp_input(harness_arp(RTE_ARP_OP_REQUEST, &client_mac, "10.99.0.1", "10.20.0.1"), 6);
 	CU_ASSERT_EQUAL(neighbours(), 1);
 }
 

@@ -22,6 +22,7 @@ main(void)
 	register_node_tests();
 	register_l3_tests();
 	register_trust_tests();
+	register_arp_tests();
 	register_churn_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -7,3 +7,4 @@ void register_churn_tests(void);
 void register_l3_tests(void);
 void register_key_table_tests(void);
 void register_trust_tests(void);
+void register_arp_tests(void);
