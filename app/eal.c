@@ -11,6 +11,7 @@
 #include <rte_lcore.h>
 
 #include "app/lb_app.h"
+#include "tools/rundir.h"
 
 #define MAX_ARGS 128
 
@@ -51,6 +52,7 @@ lb_eal_init(struct lb_app *app, const char *prog)
 		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
 		goto out;
 	}
+	lb_rundir_remove_at_exit();
 #if defined(__AES__)
 	/* built with AES-NI for the keyed flow hash (meson.build) */
 	if (!rte_cpu_get_flag_enabled(RTE_CPUFLAG_AES)) {

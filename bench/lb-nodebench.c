@@ -35,6 +35,7 @@
 #include "control/lb_tables_build.h"
 #include "nodes/lb_dataplane.h"
 #include "tools/fixtures.h"
+#include "tools/rundir.h"
 
 #define MAX_NODES 64
 
@@ -174,6 +175,9 @@ main(int argc, char **argv)
 	if (used < 0) {
 		fprintf(stderr, "lb-nodebench: EAL init failed\n");
 		return 1;
+	}
+	lb_rundir_remove_at_exit();
+	{
 	}
 	if (parse_args(argc - used, argv + used) < 0) {
 		fprintf(stderr, "usage: lb-nodebench [EAL options] -- -c lb.ini [--flows N] [--size BYTES] "

@@ -11,7 +11,7 @@ node_cycles() {
 # hugepages when at least 512 are free and hugetlbfs is mounted (two
 # processes of 512 MB), else 4 KB pages (--no-huge). BENCH_HUGE=0 forces
 # 4 KB pages. Reserve them beforehand, as root:
-#   echo 1024 > /proc/sys/vm/nr_hugepages; mount -t hugetlbfs nodev /dev/hugepages
+#   echo 1024 > /proc/sys/vm/nr_hugepages; mkdir -p /dev/hugepages; mount -t hugetlbfs nodev /dev/hugepages
 eal_mem() {
 	local free
 	free=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)

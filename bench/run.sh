@@ -20,7 +20,8 @@ out=results/bench-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 tmp=$(mktemp -d /tmp/lb-bench.XXXXXX)
 server=
-trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+# testpmd and l3fwd-graph leave their DPDK runtime folders behind: removed with ours
+trap '[ -n "$server" ] && kill -KILL "$server" 2>/dev/null; rm -rf "$tmp" /var/run/dpdk/bench-*-$$' EXIT
 sock=$tmp/memif.sock
 eal_common="$(eal_mem) --no-pci --log-level=*:warning"
 echo "EAL memory: $eal_common"

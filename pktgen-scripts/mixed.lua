@@ -70,4 +70,9 @@ lb.main("mixed", function()
 	lb.print_totals(r, expect.forwarded)
 	print("[PKTGEN] EXPECT " .. table.concat(parts, " "))
 	if r.rx == 0 then lb.fail("nothing came back: are the VIPs on this link?") end
+	-- every forwarded kind comes back, and nothing else does
+	if r.rx ~= expect.forwarded then
+		lb.fail(string.format("%d came back, %d expected (the forwarded kinds): see lb-graph's [DROP] lines",
+			r.rx, expect.forwarded))
+	end
 end)

@@ -16,7 +16,7 @@ prefix=lb-live-$$
 pid= reader= changer=
 cleanup() {
 	for p in $changer $pid $reader; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/var/run/dpdk/$prefix" # a killed lb-graph cannot remove its runtime folder
 }
 trap cleanup EXIT
 ctl() { timeout 20 "$build/app/lb-ctl" -c "$tmp/lb.ini" "$@"; }

@@ -12,8 +12,18 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-pktgen=$(realpath "$1")
+# PKTGEN: a path, or a name looked up on PATH
+case $1 in
+*/*) pktgen=$(realpath "$1" 2>/dev/null) ;;
+*) pktgen=$(command -v "$1") ;;
+esac
+if [ -z "$pktgen" ] || [ ! -x "$pktgen" ]; then
+	echo "pktgen not found as '$1': build it (pktgen-scripts/README.md) and set PKTGEN=/path/to/pktgen" >&2
+	echo "0 passed, 1 failed"
+	exit 2
+fi
 build=$2
+trap 'rm -rf /var/run/dpdk/pktgen-test-$$' EXIT # pktgen leaves its runtime folder behind
 shift 2
 scripts=("$@")
 [ ${#scripts[@]} -gt 0 ] || scripts=(udp-flood.lua tcp-syn.lua size-sweep.lua mixed.lua)

@@ -25,6 +25,7 @@
 
 #include "control/lb_config.h"
 #include "tools/fixtures.h"
+#include "tools/rundir.h"
 #include "tools/pkt.h"
 
 #define BURST 32
@@ -164,6 +165,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "lb-gen: EAL init failed\n");
 		return 1;
 	}
+	lb_rundir_remove_at_exit();
 	if (parse_args(&g, argc - n, argv + n) < 0) {
 		fprintf(stderr, "usage: lb-gen [EAL options] -- -c lb.ini [--flows N] [--duration S] "
 				"[--rate PPS] [--size BYTES] [--vip NAME] [--backends]\n");

@@ -16,6 +16,7 @@
 #include "control/lb_edges.h"
 #include "control/lb_tables_build.h"
 #include "unit/harness.h"
+#include "tools/rundir.h"
 
 struct rte_mempool *harness_pool;
 const struct rte_ether_addr harness_port_mac = {{0x02, 0x70, 0x63, 0x61, 0x70, 0x00}};
@@ -130,6 +131,7 @@ harness_init(void)
 			"-l", "0,1", "--log-level=*:error", prefix, NULL};
 	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
+	lb_rundir_remove_at_exit();
 	harness_pool = rte_pktmbuf_pool_create("unit", 2 * HARNESS_MAX_PKTS + 1024, 0,
 					       LB_MBUF_PRIV_SIZE, 10240, rte_socket_id());
 	if (!harness_pool)

@@ -178,7 +178,7 @@ test_group_and_zero_macs_ignored(void)
 void
 register_arp_tests(void)
 {
-	CU_pSuite s = CU_add_suite("ARP strangers cannot steer", setup, teardown);
+	CU_pSuite s = CU_add_suite("arp", setup, teardown);
 	CU_add_test(s, "10,000 senders leave room for a backend added after", test_flood_leaves_room);
 	CU_add_test(s, "a stranger's gratuitous ARP repoints nothing; the asked reply does", test_gratuitous_does_not_repoint);
 	CU_add_test(s, "zero, multicast and broadcast sender MACs ignored", test_group_and_zero_macs_ignored);

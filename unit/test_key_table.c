@@ -177,7 +177,7 @@ test_crafted_keys_bounded(void)
 void
 register_key_table_tests(void)
 {
-	CU_pSuite s = CU_add_suite("key table", NULL, NULL);
+	CU_pSuite s = CU_add_suite("key_table", NULL, NULL);
 	CU_add_test(s, "3,000 keys found with their values, 109,000 others not", test_found_and_absent);
 	CU_add_test(s, "replace, key 0 refused, never past half full", test_replace_and_limits);
 	CU_add_test(s, "probe runs wrap around the end", test_probe_wraps);

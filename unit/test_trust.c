@@ -327,7 +327,7 @@ test_arp_reply_from_chain(void)
 void
 register_trust_tests(void)
 {
-	CU_pSuite s = CU_add_suite("trust rules", setup, teardown);
+	CU_pSuite s = CU_add_suite("trust", setup, teardown);
 	CU_add_test(s, "return path: arrival port, source MAC, destination", test_return_path_trust);
 	CU_add_test(s, "forward path: local and backend sources", test_forward_path_trust);
 	CU_add_test(s, "destination MAC: own, any, group addresses", test_destination_mac);

@@ -209,9 +209,9 @@ test_arp_punted(void)
 }
 
 void
-register_l3_tests(void)
+register_return_path_tests(void)
 {
-	CU_pSuite s = CU_add_suite("return path, ICMP, ARP", setup, teardown);
+	CU_pSuite s = CU_add_suite("return_path", setup, teardown);
 	CU_add_test(s, "backend without MAC: no_neighbor until ARP finds it", test_backend_resolved_by_arp);
 	CU_add_test(s, "a backend's reply leaves as the VIP, byte-exact", test_return_path);
 	CU_add_test(s, "ICMP echo to a VIP and a port address", test_icmp_echo);

@@ -154,50 +154,9 @@ test_churn_under_load(void)
 	lb_config_free(&cfg);
 }
 
-/* Rebuild-and-publish time (a Maglev table of 65537 entries, then an RCU
- * grace period with a live worker), printed, not asserted. */
-static void
-test_publish_time(void)
-{
-	static const unsigned ns[] = {10, 100, 1000};
-	const size_t ini_size = 64 * 1024;
-	char *ini = malloc(ini_size);
-	struct lb_control_result res;
-
-	if (!ini) {
-		CU_FAIL("out of memory");
-		return;
-	}
-	for (unsigned k = 0; k < RTE_DIM(ns); k++) {
-		static struct lb_config cfg;
-		double us[7];
-		int o = snprintf(ini, ini_size, "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n[vip.web]\n"
-				     "addr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\n");
-		for (unsigned b = 0; b < ns[k]; b++)
-			o += snprintf(ini + o, ini_size - o, "backend = 10.1.%u.%u:80 02:00:00:00:%02x:%02x\n", b >> 8, b & 255,
-				     b >> 8, b & 255);
-		CU_ASSERT_EQUAL_FATAL(harness_load(ini, &cfg), 0);
-		lb_control_init(&cfg, harness_ports, harness_qs);
-		make_frames(&cfg);
-		CU_ASSERT_EQUAL_FATAL(harness_worker_start(frames, lens, NB_FRAMES), 0);
-		for (unsigned r = 0; r < RTE_DIM(us); r++) {
-			CU_ASSERT_EQUAL(lb_control_backend_weight("web", RTE_BE32(0x0a010000), 80, r & 1 ? 1 : 2, &res), 0);
-			us[r] = res.publish_us;
-		}
-		harness_worker_stop();
-		qsort(us, RTE_DIM(us), sizeof(double), cmp_double);
-		printf("\n    N = %4u backends, M = 65537: rebuild + publish median %.0f us (min %.0f, max %.0f)",
-		       ns[k], us[3], us[0], us[6]);
-		lb_config_free(&cfg);
-	}
-	printf(" ");
-	free(ini);
-}
-
 void
-register_churn_tests(void)
+register_live_control_tests(void)
 {
-	CU_pSuite s = CU_add_suite("live control", NULL, NULL);
+	CU_pSuite s = CU_add_suite("live_control", NULL, NULL);
 	CU_add_test(s, "1,000 backend add/remove under load", test_churn_under_load);
-	CU_add_test(s, "rebuild-and-publish time, N = 10, 100, 1000", test_publish_time);
 }
