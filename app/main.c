@@ -106,7 +106,6 @@ run(double duration)
 	}
 	lb_tables_publish(t, NULL);
 	__atomic_store_n(&lb_drop_all, app.cfg.drop, __ATOMIC_RELEASE);
-	__atomic_store_n(&lb_dp_scalar, !node_loop_quad(&app.cfg), __ATOMIC_RELEASE);
 
 	size_t sz = rte_rcu_qsbr_get_memsize(app.cfg.nb_workers);
 	app.qs = rte_zmalloc("lb_rcu", sz, RTE_CACHE_LINE_SIZE);
@@ -225,6 +224,7 @@ main(int argc, char **argv)
 
 	if (lb_eal_init(&app, argv[0]) < 0)
 		return 1;
+	lb_graph_loop_scalar = !node_loop_quad(&app.cfg); /* the graphs' nodes pick their loop */
 	rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
 
 	lb_control_stop();  /* when run() failed half-way: telemetry commands may still come */

@@ -212,7 +212,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lb_tables_publish(t, NULL);
-	__atomic_store_n(&lb_dp_scalar, !opt.quad, __ATOMIC_RELEASE);
+	lb_graph_loop_scalar = !opt.quad; /* the graph below: its nodes pick their loop */
 	__atomic_store_n(&lb_drop_all, cfg.drop, __ATOMIC_RELEASE);
 
 	for (unsigned v = 0; v < cfg.nb_vips; v++)

@@ -105,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t flags = data[0];
 	data++, size--;
 	__atomic_store_n(&lb_drop_all, (flags & 2) != 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&lb_dp_scalar, (flags & 4) != 0, __ATOMIC_RELEASE); /* node_loop */
+	harness_use_loop((flags & 4) != 0); /* node_loop: the graph of that loop */
 	if ((flags & 1) && size > 1) {
 		size_t split = 1 + data[0] % (size - 1);
 		segs[0] = segment(data, split);
@@ -130,9 +130,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		return 0;
 	}
-	before = lb_counters[0]; /* the test graph is graph 0 */
+	before = lb_counters[harness_graph_id()];
 	unsigned n = harness_run(&m, 1, out);
-	after = lb_counters[0];
+	after = lb_counters[harness_graph_id()];
 	for (unsigned i = 0; i < 2; i++)
 		if (segs[i])
 			UNPOISON(segs[i]->buf_addr, segs[i]->buf_len);

@@ -202,22 +202,26 @@ classify_one(struct rte_mbuf *m, void *arg)
 	return NEXT_HASH;
 }
 
-static uint16_t
-lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+static __rte_always_inline uint16_t
+lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
+                     const bool scalar)
 {
 	struct classify_arg arg = {
 		.tables = lb_tables_get(),
 		.drop_all = __atomic_load_n(&lb_drop_all, __ATOMIC_RELAXED),
 	};
 
-	lb_process_stream(graph, node, objs, nb_objs, classify_one, &arg);
+	lb_process_stream(graph, node, objs, nb_objs, classify_one, &arg, scalar);
 	lb_counters[graph->id].rx += nb_objs;
 	return nb_objs;
 }
 
+LB_NODE_LOOPS(lb_classify_process)
+
 static struct rte_node_register lb_classify_node = {
 	.name = "lb_classify",
-	.process = lb_classify_process,
+	.process = lb_classify_process_quad,
+	.init = lb_classify_process_init,
 	.nb_edges = LB_DROP_COUNT + 4,
 	.next_nodes = {LB_DROP_EDGES[NEXT_HASH] = "lb_hash", [NEXT_REVERSE] = "lb_reverse",
 		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt"},

@@ -29,7 +29,7 @@ lb_ctl_out_process(struct rte_graph *graph, struct rte_node *node, void **objs, 
 	node->idx = n;
 	lb_counters[graph->id].generated += n;
 	lb_counters[graph->id].forwarded +=
-		lb_process_stream(graph, node, node->objs, n, out_one, lb_tables_get());
+		lb_process_stream(graph, node, node->objs, n, out_one, lb_tables_get(), true); /* a few frames */
 	return n;
 }
 

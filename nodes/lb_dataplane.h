@@ -177,10 +177,11 @@ extern struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 extern struct lb_tables *lb_tables_current;
 /* Global drop switch ("traffic control"): VIP traffic goes to lb_drop-policy. */
 extern bool lb_drop_all;
-/* [lb] node_loop resolved: true = scalar, false = quad
- * (lb_node_util.h). Set once before the workers start; the unit tests switch
- * it to compare both. */
-extern bool lb_dp_scalar;
+/* The node loop of the graphs created next ([lb] node_loop resolved: true =
+ * scalar, false = quad, lb_node_util.h): read by the nodes' init() only,
+ * which picks their process function; the fast path never reads it. Set
+ * it before rte_graph_create (the unit harness makes one graph of each). */
+extern bool lb_graph_loop_scalar;
 
 static inline struct lb_tables *
 lb_tables_get(void)

@@ -53,15 +53,16 @@ hash_one(struct rte_mbuf *m, void *key)
 	return hash_select(m, hash_entry(m, key));
 }
 
-static uint16_t
-lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+static __rte_always_inline uint16_t
+lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
+                 const bool scalar)
 {
 	const struct lb_flow_key *key = &lb_tables_get()->flow_key;
 	const uint16_t *entries[RTE_GRAPH_BURST_SIZE];
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 
-	if (__atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED)) {
-		lb_process_stream(graph, node, objs, nb_objs, hash_one, (void *)(uintptr_t)key);
+	if (scalar) {
+		lb_process_stream(graph, node, objs, nb_objs, hash_one, (void *)(uintptr_t)key, true);
 		return nb_objs;
 	}
 	for (uint16_t done = 0; done < nb_objs;) {
@@ -84,9 +85,12 @@ lb_hash_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	return nb_objs;
 }
 
+LB_NODE_LOOPS(lb_hash_process)
+
 static struct rte_node_register lb_hash_node = {
 	.name = "lb_hash",
-	.process = lb_hash_process,
+	.process = lb_hash_process_quad,
+	.init = lb_hash_process_init,
 	.nb_edges = LB_DROP_COUNT + 1,
 	.next_nodes = {LB_DROP_EDGES[NEXT_REWRITE] = "lb_rewrite"},
 };

@@ -89,18 +89,22 @@ icmp_one(struct rte_mbuf *m, void *arg)
 	return in->tx_edge;
 }
 
-static uint16_t
-lb_icmp_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+static __rte_always_inline uint16_t
+lb_icmp_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
+                 const bool scalar)
 {
 	struct icmp_arg a = {.t = lb_tables_get(), .buckets = buckets[graph->id], .now = rte_get_tsc_cycles()};
 
-	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, icmp_one, &a);
+	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, icmp_one, &a, scalar);
 	return nb_objs;
 }
 
+LB_NODE_LOOPS(lb_icmp_process)
+
 static struct rte_node_register lb_icmp_node = {
 	.name = "lb_icmp",
-	.process = lb_icmp_process,
+	.process = lb_icmp_process_quad,
+	.init = lb_icmp_process_init,
 	.nb_edges = LB_DROP_COUNT,
 	.next_nodes = {LB_DROP_EDGES},
 };

@@ -35,7 +35,8 @@ lb_enqueue_edges(struct rte_graph *graph, struct rte_node *node, void **objs,
 }
 
 /* The per-packet loop, two ways that must give the same edges and bytes
- * (unit test "scalar and quad loops agree"), chosen by [lb] node_loop:
+ * (unit test "scalar and quad loops agree"), chosen by [lb] node_loop when
+ * the graph is built (LB_NODE_LOOPS):
  * - scalar: one packet after the other; the reference;
  * - quad: four packets an iteration, the mbuf and private-area (metadata)
  *   lines of the packets 8 ahead requested meanwhile, as DPDK's lib/node
@@ -108,10 +109,9 @@ lb_edges_quad(void **objs, rte_edge_t *edges, uint16_t n, rte_edge_t *mixed,
  * packets went to an edge that is not a drop. */
 static __rte_always_inline uint16_t
 lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
-		  rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg)
+		  rte_edge_t (*one)(struct rte_mbuf *, void *), void *arg, const bool scalar)
 {
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
-	const bool scalar = __atomic_load_n(&lb_dp_scalar, __ATOMIC_RELAXED);
 	uint16_t kept = 0;
 
 	for (uint16_t done = 0; done < nb_objs;) {
@@ -126,3 +126,24 @@ lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	}
 	return kept;
 }
+
+/* A node's two process functions, from fn(graph, node, objs, n, scalar)
+ * (always inlined, so each gets its own loop), and the init() that gives
+ * each graph's instance the one of lb_graph_loop_scalar, as DPDK's
+ * ip4_lookup picks its vector variant in init(). Register fn##_quad as
+ * .process and fn##_init as .init. */
+#define LB_NODE_LOOPS(fn)                                                                          \
+	static uint16_t fn##_scalar(struct rte_graph *g, struct rte_node *n, void **o, uint16_t k) \
+	{                                                                                          \
+		return fn(g, n, o, k, true);                                                       \
+	}                                                                                          \
+	static uint16_t fn##_quad(struct rte_graph *g, struct rte_node *n, void **o, uint16_t k)   \
+	{                                                                                          \
+		return fn(g, n, o, k, false);                                                      \
+	}                                                                                          \
+	static int fn##_init(const struct rte_graph *g, struct rte_node *n)                        \
+	{                                                                                          \
+		(void)g;                                                                           \
+		n->process = lb_graph_loop_scalar ? fn##_scalar : fn##_quad;                        \
+		return 0;                                                                          \
+	}

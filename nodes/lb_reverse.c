@@ -72,18 +72,22 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	return out->tx_edge;
 }
 
-static uint16_t
-lb_reverse_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+static __rte_always_inline uint16_t
+lb_reverse_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
+                    const bool scalar)
 {
 	struct lb_tables *t = lb_tables_get();
 
-	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, reverse_one, t);
+	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, reverse_one, t, scalar);
 	return nb_objs;
 }
 
+LB_NODE_LOOPS(lb_reverse_process)
+
 static struct rte_node_register lb_reverse_node = {
 	.name = "lb_reverse",
-	.process = lb_reverse_process,
+	.process = lb_reverse_process_quad,
+	.init = lb_reverse_process_init,
 	.nb_edges = LB_DROP_COUNT,
 	.next_nodes = {LB_DROP_EDGES},
 };

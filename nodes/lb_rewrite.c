@@ -30,19 +30,23 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 	return vip->tx_edge;
 }
 
-static uint16_t
-lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+static __rte_always_inline uint16_t
+lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
+                    const bool scalar)
 {
 	struct lb_worker_counters *counters = &lb_counters[graph->id];
 
-	counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, counters);
+	counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, counters, scalar);
 	return nb_objs;
 }
 
 /* The edges to ethdev_tx-<port> are added before graphs exist. */
+LB_NODE_LOOPS(lb_rewrite_process)
+
 static struct rte_node_register lb_rewrite_node = {
 	.name = "lb_rewrite",
-	.process = lb_rewrite_process,
+	.process = lb_rewrite_process_quad,
+	.init = lb_rewrite_process_init,
 	.nb_edges = LB_DROP_COUNT,
 	.next_nodes = {LB_DROP_EDGES},
 };

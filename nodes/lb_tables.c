@@ -3,7 +3,7 @@
 
 struct lb_tables *lb_tables_current;
 bool lb_drop_all;
-bool lb_dp_scalar;
+bool lb_graph_loop_scalar;
 struct rte_hash *lb_neigh_hash;
 struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 

@@ -20,7 +20,7 @@
 
 struct rte_mempool *harness_pool;
 const struct rte_ether_addr harness_port_mac = {{0x02, 0x70, 0x63, 0x61, 0x70, 0x00}};
-static struct rte_graph *graph;
+static struct rte_graph *graphs[2], *graph; /* [0] quad, [1] scalar; graph: the one in use */
 static rte_edge_t sink_edge;
 
 static struct rte_mbuf *src_queue[HARNESS_MAX_PKTS];
@@ -139,19 +139,37 @@ harness_init(void)
 	sink_edge = lb_edge_add_tx("test_sink");
 	if (sink_edge == RTE_EDGE_ID_INVALID)
 		return -1;
+	/* one graph per node loop: the nodes pick theirs when a graph is made */
 	const char *patterns[] = {"test_src", "lb_*", "test_sink"};
 	struct rte_graph_param prm = {.socket_id = 0, .nb_node_patterns = 3, .node_patterns = patterns};
-	rte_graph_t id = rte_graph_create("unit_0", &prm);
-	if (id == RTE_GRAPH_ID_INVALID)
-		return -1;
-	graph = rte_graph_lookup("unit_0");
+	static const char *const names[2] = {"unit_quad", "unit_scalar"};
+	for (unsigned i = 0; i < 2; i++) {
+		lb_graph_loop_scalar = i == 1;
+		if (rte_graph_create(names[i], &prm) == RTE_GRAPH_ID_INVALID)
+			return -1;
+		graphs[i] = rte_graph_lookup(names[i]);
+	}
+	lb_graph_loop_scalar = false;
+	graph = graphs[0];
 	harness_ports[0] = (struct lb_port_info){
 		.defined = true, .port_id = 0, .mac = harness_port_mac, .tx_edge = sink_edge, .multi_seg = true,
 	};
 	harness_qs = rte_zmalloc("unit_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
 	if (!harness_qs || rte_rcu_qsbr_init(harness_qs, 1) < 0)
 		return -1;
-	return graph && graph->id == 0 ? 0 : -1;
+	return graphs[0] && graphs[0]->id == 0 && graphs[1] ? 0 : -1;
+}
+
+void
+harness_use_loop(bool scalar)
+{
+	graph = graphs[scalar];
+}
+
+unsigned
+harness_graph_id(void)
+{
+	return graph->id;
 }
 
 const char *
@@ -226,11 +244,12 @@ worker_main(void *arg)
 {
 	rte_rcu_qsbr_thread_register(harness_qs, 0);
 	rte_rcu_qsbr_thread_online(harness_qs, 0);
+	struct rte_graph *g = graphs[0];
 	while (!__atomic_load_n(&worker_stop, __ATOMIC_RELAXED)) {
-		rte_graph_walk(graph);
+		rte_graph_walk(g);
 		rte_rcu_qsbr_quiescent(harness_qs, 0);
 	}
-	rte_graph_walk(graph); /* finish what is in flight */
+	rte_graph_walk(g); /* finish what is in flight */
 	rte_rcu_qsbr_thread_offline(harness_qs, 0);
 	rte_rcu_qsbr_thread_unregister(harness_qs, 0);
 	return 0;

@@ -5,6 +5,7 @@
  * each drop reason counted. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -18,8 +19,13 @@
 extern struct rte_mempool *harness_pool;
 extern const struct rte_ether_addr harness_port_mac;
 
-/* EAL, mempool and the graph; once per process. 0 on success. */
+/* EAL, mempool and the graphs (one per node loop); once per process. 0 on
+ * success. */
 int harness_init(void);
+/* Walk the graph of that node loop from now on (quad at first); its id
+ * indexes lb_counters. The worker mode walks the quad graph. */
+void harness_use_loop(bool scalar);
+unsigned harness_graph_id(void);
 
 /* Load INI text as the running configuration (tables built and published). */
 int harness_load(const char *ini_text, struct lb_config *cfg);

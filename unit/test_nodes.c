@@ -367,11 +367,11 @@ run_loop(bool scalar, const struct fixture **fx, const unsigned *vip, unsigned c
 		in[i] = harness_mbuf(frame, len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(in[i]);
 	}
-	__atomic_store_n(&lb_dp_scalar, scalar, __ATOMIC_RELEASE);
+	harness_use_loop(scalar);
 	lb_counters_sum(&before);
 	r->n = harness_run(in, count, out);
 	lb_counters_sum(&after);
-	__atomic_store_n(&lb_dp_scalar, false, __ATOMIC_RELEASE);
+	harness_use_loop(false);
 	for (unsigned d = 0; d < LB_DROP_COUNT; d++)
 		r->drops[d] = after.drops[d] - before.drops[d];
 	for (unsigned i = 0; i < r->n; i++) {
