@@ -15,7 +15,7 @@
 #include <ini.h>
 
 #include "control/lb_config.h"
-#include "control/lb_lookup.h"
+#include "control/lb_lookup_fill.h"
 
 #define MAX_SECTIONS (2 + LB_MAX_PORTS + LB_MAX_WORKERS + LB_MAX_VIPS)
 

@@ -6,8 +6,8 @@
 #include <rte_malloc.h>
 
 #include "control/lb_control.h"
-#include "control/lb_key_table.h"
-#include "control/lb_lookup.h"
+#include "control/lb_key_table_build.h"
+#include "control/lb_lookup_fill.h"
 #include "control/lb_tables_build.h"
 #include "nodes/lb_nat.h"
 

@@ -2,9 +2,10 @@
  *
  * The tables are immutable once published: a change builds a new struct
  * lb_tables beside the old one, swaps the pointer atomically and frees the old
- * one after an RCU grace period (control/lb_publish.c). Nodes therefore read
- * them without locks, and a pointer taken in lb_classify stays valid until the
- * worker reports its next quiescent state, which happens between graph walks.
+ * one after an RCU grace period (control/lb_tables_build.c, lb_tables_swap).
+ * Nodes therefore read them without locks, and a pointer taken in
+ * lb_classify stays valid until the worker reports its next quiescent state,
+ * which happens between graph walks.
  */
 #pragma once
 
@@ -47,7 +48,7 @@ struct lb_backend {
 };
 
 /* Selection: backend = backends[entry[lb_lookup_slot(hash, size)]]. Filled by Maglev or by
- * weighted modulo (control/lb_lookup.c); the nodes do not care which. */
+ * weighted modulo (control/lb_lookup_fill.c); the nodes do not care which. */
 struct lb_lookup {
 	uint32_t size;
 	uint16_t entry[];
@@ -159,7 +160,7 @@ struct lb_tables {
 /* Neighbours found by ARP: lb_neigh_hash maps an IPv4 address (be32) to a
  * struct lb_neigh. Lock-free readers; the control plane is the only writer
  * and never changes an entry in place: it publishes a new one and frees the
- * old after an RCU grace period (control/lb_neigh.c). */
+ * old after an RCU grace period (control/lb_arp.c). */
 struct lb_neigh {
 	struct rte_ether_addr mac;
 	uint16_t port_id;

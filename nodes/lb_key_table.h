@@ -12,7 +12,7 @@
  * longest probe run), and found by linear probing in a power-of-two array
  * at most half full (4 slots per cache line), so a lookup is usually one
  * cache line and one compare. The control plane builds them
- * (control/lb_key_table.c). */
+ * (control/lb_key_table_build.c). */
 #pragma once
 
 #include <stdint.h>

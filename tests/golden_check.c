@@ -6,7 +6,7 @@
  *
  * Expected output frames are made from the input by an independent reference
  * (tools/pkt.c): destination and port of the backend that lb_flow_hash and
- * the VIP's lookup table (control/lb_lookup.c) pick under the INI's seed, TTL - 1, port MAC to backend MAC, and both checksums
+ * the VIP's lookup table (control/lb_lookup_fill.c) pick under the INI's seed, TTL - 1, port MAC to backend MAC, and both checksums
  * recomputed in full (a UDP checksum of 0 stays 0). Then the printed totals
  * are checked against the generator's expectations: RX = frames in, TX =
  * frames out, and every drop reason's count. */
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "control/lb_config.h"
-#include "control/lb_lookup.h"
+#include "control/lb_lookup_fill.h"
 #include "nodes/lb_flow_hash.h"
 #include "tools/fixtures.h"
 #include "tools/pkt.h"

@@ -9,7 +9,7 @@
 #include <CUnit/CUnit.h>
 #include <rte_lcore.h>
 
-#include "control/lb_key_table.h"
+#include "control/lb_key_table_build.h"
 #include "nodes/lb_crc32c.h"
 #include "unit/test_rng.h"
 #include "unit/tests.h"

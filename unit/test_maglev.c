@@ -5,7 +5,7 @@
 
 #include <CUnit/CUnit.h>
 
-#include "control/lb_lookup.h"
+#include "control/lb_lookup_fill.h"
 #include "nodes/lb_flow_hash.h"
 #include "unit/tests.h"
 

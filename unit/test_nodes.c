@@ -8,7 +8,7 @@
 
 #include <CUnit/CUnit.h>
 
-#include "control/lb_lookup.h"
+#include "control/lb_lookup_fill.h"
 #include "nodes/lb_flow_hash.h"
 #include "tools/fixtures.h"
 #include "tools/pkt.h"

@@ -3,7 +3,7 @@
 
 #include <rte_hash_crc.h>
 
-#include "control/lb_lookup.h"
+#include "control/lb_lookup_fill.h"
 #include "nodes/lb_flow_hash.h"
 
 int

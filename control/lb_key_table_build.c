@@ -5,7 +5,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
-#include "control/lb_key_table.h"
+#include "control/lb_key_table_build.h"
 
 struct lb_key_table *
 lb_key_table_new(uint32_t max_keys, int socket)

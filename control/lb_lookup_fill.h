@@ -1,4 +1,5 @@
-/* Backend lookup tables: what lb_hash reads as lut[hash % size].
+/* Backend lookup tables: what lb_hash reads as entry[hash * size >> 32]
+ * (lb_lookup_slot, nodes/lb_dataplane.h).
  *  - maglev: Maglev consistent hashing (Eisenbud et al., NSDI 2016), with
  *    integer weights. Removing one of N backends moves about 1/N of flows.
  *  - modulo: slot s holds backend number s mod W of the backends repeated
