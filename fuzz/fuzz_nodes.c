@@ -59,12 +59,10 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	if (harness_init() < 0 || harness_load(fuzz_ini, &cfg) < 0 ||
-	    lb_arp_init(&cfg, harness_ports, harness_pool, NULL) < 0) {
+	if (harness_init() < 0 || harness_load_live(fuzz_ini, &cfg) < 0) {
 		fprintf(stderr, "lb-fuzz: set-up failed\n");
 		exit(1);
 	}
-	lb_control_init(&cfg, harness_ports, NULL);
 	/* a resolved backend, the gateway and a client: every path can forward */
 	lb_arp_tick(1);
 	learn("10.20.0.11", 0x11);

@@ -13,6 +13,8 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "control/lb_arp.h"
+#include "control/lb_control.h"
 #include "control/lb_edges.h"
 #include "control/lb_tables_build.h"
 #include "unit/harness.h"
@@ -201,6 +203,23 @@ harness_load(const char *ini_text, struct lb_config *cfg)
 	}
 	lb_tables_publish(t, NULL);
 	return 0;
+}
+
+int
+harness_load_live(const char *ini_text, struct lb_config *cfg)
+{
+	if (harness_load(ini_text, cfg) < 0 || lb_arp_init(cfg, harness_ports, harness_pool, NULL) < 0)
+		return -1;
+	lb_control_init(cfg, harness_ports, NULL);
+	return 0;
+}
+
+void
+harness_unload_live(struct lb_config *cfg)
+{
+	lb_control_stop();
+	lb_arp_fini();
+	lb_config_free(cfg);
 }
 
 struct rte_mbuf *

@@ -29,6 +29,10 @@ unsigned harness_graph_id(void);
 
 /* Load INI text as the running configuration (tables built and published). */
 int harness_load(const char *ini_text, struct lb_config *cfg);
+/* harness_load, then the ARP module and the control core on it, as
+ * lb-graph starts them (no workers: no RCU); and the reverse. */
+int harness_load_live(const char *ini_text, struct lb_config *cfg);
+void harness_unload_live(struct lb_config *cfg);
 
 /* Send frames through one graph run; returns how many reached the sink,
  * whose mbufs are in out[] (caller frees with harness_free_out). */

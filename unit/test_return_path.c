@@ -29,17 +29,13 @@ static struct rte_mbuf *out[8];
 static int
 setup(void)
 {
-	if (harness_load(ini, &cfg) < 0 || lb_arp_init(&cfg, harness_ports, harness_pool, NULL) < 0)
-		return -1;
-	lb_control_init(&cfg, harness_ports, NULL);
-	return 0;
+	return harness_load_live(ini, &cfg);
 }
 
 static int
 teardown(void)
 {
-	lb_arp_fini();
-	lb_config_free(&cfg);
+	harness_unload_live(&cfg);
 	return 0;
 }
 

@@ -296,11 +296,9 @@ test_arp_reply_from_chain(void)
 {
 	struct lb_config c;
 	const struct rte_ether_addr client = {{0x02, 0xc1, 0, 0, 0, 0x07}};
-	CU_ASSERT_EQUAL_FATAL(harness_load("[port.0]\ndev = net_null0\naddr = 10.10.0.1/24\n[worker.1]\nrx = 0:0\n"
-					   "[vip.web]\naddr = 192.0.2.10\nport = 80\nproto = tcp\nout_port = 0\n",
-					   &c), 0);
-	CU_ASSERT_EQUAL_FATAL(lb_arp_init(&c, harness_ports, harness_pool, NULL), 0);
-	lb_control_init(&c, harness_ports, NULL);
+	CU_ASSERT_EQUAL_FATAL(harness_load_live("[port.0]\ndev = net_null0\naddr = 10.10.0.1/24\n[worker.1]\nrx = 0:0\n"
+						"[vip.web]\naddr = 192.0.2.10\nport = 80\nproto = tcp\nout_port = 0\n",
+						&c), 0);
 	struct rte_ring *ring = rte_ring_create("unit_ctl_tx", 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ring);
 	const unsigned in_use = rte_mempool_in_use_count(harness_pool);
@@ -320,8 +318,7 @@ test_arp_reply_from_chain(void)
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(harness_pool), in_use + 1); /* the reply only */
 	rte_pktmbuf_free(reply);
 	rte_ring_free(ring);
-	lb_arp_fini();
-	lb_config_free(&c);
+	harness_unload_live(&c);
 }
 
 void
