@@ -80,6 +80,7 @@ refused "bad MAC" "bad MAC address" backend add web 10.0.0.9:80 02:00:00:00:09
 refused "broadcast MAC" "must be a unicast, non-zero address" backend add web 10.0.0.9:80 ff:ff:ff:ff:ff:ff
 refused "multicast MAC" "must be a unicast, non-zero address" backend add web 10.0.0.9:80 01:00:5e:00:00:09
 refused "zero MAC" "must be a unicast, non-zero address" backend add web 10.0.0.9:80 00:00:00:00:00:00
+refused "no MAC where the out port has no addr (no ARP)" "backend without a MAC: give one, or an addr" backend add web 10.0.0.9:80
 refused "bad weight" "expected weight=N" backend add web 10.0.0.9:80 02:00:00:00:00:09 weight=5000
 refused "weight not a number" "weight must be 0..1000" backend weight web 10.0.0.1:8080 abc
 refused "duplicate backend" "already has this backend" backend add web 10.0.0.1:8080 02:00:00:00:00:01
