@@ -4,6 +4,7 @@
 
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "control/lb_control.h"
 #include "control/lb_key_table_build.h"
@@ -136,6 +137,15 @@ lb_tables_free(struct lb_tables *t)
 	lb_tables_free_shallow(t);
 }
 
+/* addr in the source table as cls, and in its filter. */
+static int
+src_set(struct lb_tables *t, rte_be32_t addr, uint16_t cls)
+{
+	const uint32_t b = lb_src_filter_bit(t->src_filter_mult, addr);
+	t->src_filter[b >> 6] |= 1ull << (b & 63);
+	return lb_key_table_set(t->src_table, lb_src_key(addr), cls);
+}
+
 /* What the backends of t's VIPs and its local addresses make: the return
  * path's table (backend {addr, port, proto} -> rev[] entry) and the source
  * table (lb_dataplane.h, LB_SRC_LOCAL). A local address stays local when a
@@ -154,12 +164,14 @@ build_backend_tables(struct lb_tables *t)
 	t->src_hosts = rte_malloc_socket("lb_src_hosts", RTE_MAX(n, 1u) * sizeof(*t->src_hosts), 0, socket);
 	if (!t->rev_table || !t->src_table || !t->rev || !t->src_hosts)
 		return -1;
+	memset(t->src_filter, 0, sizeof(t->src_filter));
+	t->src_filter_mult = (uint32_t)rte_rand() | 1;
 	for (uint32_t i = 0; i < t->nb_vips; i++)
-		if (lb_key_table_set(t->src_table, lb_src_key(t->vips[i]->addr), LB_SRC_LOCAL) < 0)
+		if (src_set(t, t->vips[i]->addr, LB_SRC_LOCAL) < 0)
 			return -1;
 	for (uint16_t i = 0; i < t->nb_ports; i++) {
 		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
-		if (p->addr && lb_key_table_set(t->src_table, lb_src_key(p->addr), LB_SRC_LOCAL) < 0)
+		if (p->addr && src_set(t, p->addr, LB_SRC_LOCAL) < 0)
 			return -1;
 	}
 	n = 0;
@@ -171,7 +183,7 @@ build_backend_tables(struct lb_tables *t)
 			if (lb_key_table_set(t->rev_table, lb_key_make(be->addr, be->port, v->proto), n++) < 0)
 				return -1;
 			if (lb_key_find(t->src_table, lb_src_key(be->addr)) < 0 &&
-			    lb_key_table_set(t->src_table, lb_src_key(be->addr), LB_SRC_BACKEND) < 0)
+			    src_set(t, be->addr, LB_SRC_BACKEND) < 0)
 				return -1;
 			/* One entry per address and out port: the same next hop, the same MAC. */
 			const uint64_t key = lb_src_port_key(be->addr, v->out_port_id);

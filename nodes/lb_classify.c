@@ -64,6 +64,17 @@ backend_as_client(const struct lb_tables *t, const struct rte_mbuf *m, const uin
 	return NEXT_HASH;
 }
 
+/* LB_SRC_LOCAL, LB_SRC_BACKEND, or -1 for an address the source table does
+ * not have, most often known from its filter bit alone. */
+static __rte_always_inline int
+src_class(const struct lb_tables *t, rte_be32_t addr)
+{
+	const uint32_t b = lb_src_filter_bit(t->src_filter_mult, addr);
+	if (likely(!((t->src_filter[b >> 6] >> (b & 63)) & 1)))
+		return -1;
+	return lb_key_find(t->src_table, lb_src_key(addr));
+}
+
 struct classify_arg {
 	const struct lb_tables *tables;
 	bool drop_all;
@@ -156,7 +167,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 			return LB_NEXT_DROP(LB_DROP_NO_VIP);
 		/* No replies to where they could not go, nor to ourselves. */
 		if (martian_source(ip->src_addr) ||
-		    lb_key_find(t->src_table, lb_src_key(ip->src_addr)) == LB_SRC_LOCAL)
+		    src_class(t, ip->src_addr) == LB_SRC_LOCAL)
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
 		return NEXT_ICMP; /* lb_icmp: subnet broadcast sources, the rate */
 	} else {
@@ -176,7 +187,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 			return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
 		/* Subnets' network and broadcast addresses: lb_reverse's route. */
 		if (unlikely(martian_source(ip->dst_addr) ||
-			     lb_key_find(t->src_table, lb_src_key(ip->dst_addr)) == LB_SRC_LOCAL))
+			     src_class(t, ip->dst_addr) == LB_SRC_LOCAL))
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_DST);
 		if (unlikely(ip->time_to_live <= 1))
 			return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
@@ -185,7 +196,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 	}
 	if (unlikely(martian_source(ip->src_addr)))
 		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
-	const int src = lb_key_find(t->src_table, lb_src_key(ip->src_addr));
+	const int src = src_class(t, ip->src_addr);
 	if (unlikely(src >= 0)) {
 		if (src == LB_SRC_LOCAL) /* a VIP (the destination itself, say) or a port address */
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);

@@ -126,6 +126,14 @@ struct lb_port_dp {
 #define LB_KEY_PROTO_SRC 255      /* not a protocol lb-graph balances */
 #define LB_KEY_PROTO_SRC_PORT 254
 
+#define LB_SRC_FILTER_BITS 512
+
+static __rte_always_inline uint32_t
+lb_src_filter_bit(uint32_t mult, rte_be32_t addr)
+{
+	return (uint32_t)(addr * mult) >> (32 - 9); /* 9 bits: LB_SRC_FILTER_BITS */
+}
+
 struct lb_src_host {
 	struct rte_ether_addr mac; /* its frames' source MAC, when check_mac */
 	bool check_mac;
@@ -147,6 +155,10 @@ struct lb_tables {
 	struct lb_key_table *rev_table; /* a backend's lb_key -> index into rev[] */
 	struct lb_rev_entry *rev;
 	struct lb_key_table *src_table; /* see LB_SRC_LOCAL */
+	/* A bit per lb_src_filter_bit of every address the source table has:
+	 * most sources (clients) are none, and one L1 line says so. */
+	uint64_t src_filter[LB_SRC_FILTER_BITS / 64];
+	uint32_t src_filter_mult; /* random, odd, per build */
 	struct lb_src_host *src_hosts;
 	struct lb_flow_key flow_key;     /* lb_hash's, from [lb] flow_hash and hash_seed */
 	uint32_t nb_vips;
