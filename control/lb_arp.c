@@ -222,7 +222,6 @@ static void
 list_unlink(struct neigh_ctl *n)
 {
 	struct class_list *l = &lists[n->cls];
-	const uint32_t i = (uint32_t)(n - table);
 	if (n->prev != NIL)
 		table[n->prev].next = n->next;
 	else
@@ -232,7 +231,6 @@ list_unlink(struct neigh_ctl *n)
 	else
 		l->tail = n->prev;
 	l->count--;
-	(void)i;
 }
 
 static void
@@ -563,10 +561,14 @@ struct wanted {
 	uint64_t generation;
 };
 
+/* The configuration's needs, copied only when its generation is not the
+ * one the table was last brought up to (w->generation on entry). */
 static void
 collect_wanted(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
 	struct wanted *w = arg;
+	if (generation == w->generation)
+		return;
 	w->n = 0;
 	w->generation = generation;
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++)
@@ -656,6 +658,7 @@ lb_arp_tick(uint64_t now_ms)
 
 	/* the configuration's needs, read before taking the lock (control first:
 	 * never the other way round) */
+	w.generation = wanted_generation;
 	lb_control_read(collect_wanted, &w);
 	pthread_mutex_lock(&lock);
 	if (w.generation != wanted_generation)

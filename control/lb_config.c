@@ -87,18 +87,26 @@ fail(struct parse_state *st, int line, const char *key, const char *fmt, ...)
 
 /* ---- value parsers ---- */
 
-int
-lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+/* Decimal only, no leading zero: "0443" is no port 443 (nor 291, as base 0
+ * read it). */
+static int
+parse_decimal(const char *s, uint64_t *out)
 {
 	char *end;
-	unsigned long long v;
 
-	/* decimal only: "0443" is no port 443 (nor 291, as base 0 read it) */
 	if (!s || !isdigit((unsigned char)*s) || (s[0] == '0' && s[1]))
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+int
+lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_decimal(s, &v) < 0 || v < min || v > max)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
@@ -120,13 +128,8 @@ lb_parse_seed(const char *s, uint64_t seed[2])
 		}
 		return 0;
 	}
-	if (!isdigit((unsigned char)s[0]) || (s[0] == '0' && s[1]) || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	char *end;
-	errno = 0;
-	seed[0] = strtoull(s, &end, 10);
 	seed[1] = 0;
-	return errno || *end ? -1 : 0;
+	return parse_decimal(s, &seed[0]);
 }
 
 #define SEED_SYNTAX "expected 0x and 1 to 32 hex digits, or a decimal number below 2^64 without leading zeros"

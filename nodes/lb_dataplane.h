@@ -40,8 +40,9 @@ struct lb_backend {
 	rte_be16_t port;
 	struct rte_ether_addr mac; /* next hop for this backend */
 	bool resolved;             /* mac is known (from the INI or ARP) */
-	/* Frames from this backend must come from mac: it is on-link and its MAC
-	 * is known, or behind a gateway on a port with check_gateway_mac. */
+	/* Frames from this backend must come from mac: its MAC is known and it
+	 * is its own next hop (on the out port's subnet, or the port has no
+	 * addr), or it is behind the gateway of a port with check_gateway_mac. */
 	bool check_src_mac;
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
 	struct lb_nat_delta nat; /* VIP -> this backend, for lb_nat_dst_to_backend */
@@ -126,12 +127,13 @@ struct lb_port_dp {
 #define LB_KEY_PROTO_SRC 255      /* not a protocol lb-graph balances */
 #define LB_KEY_PROTO_SRC_PORT 254
 
-#define LB_SRC_FILTER_BITS 512
+#define LB_SRC_FILTER_LOG2 9
+#define LB_SRC_FILTER_BITS (1u << LB_SRC_FILTER_LOG2)
 
 static __rte_always_inline uint32_t
 lb_src_filter_bit(uint32_t mult, rte_be32_t addr)
 {
-	return (uint32_t)(addr * mult) >> (32 - 9); /* 9 bits: LB_SRC_FILTER_BITS */
+	return (uint32_t)(addr * mult) >> (32 - LB_SRC_FILTER_LOG2);
 }
 
 struct lb_src_host {
