@@ -234,13 +234,6 @@ after_be3=$(awk -v t="$acked" '$1 > t && $3 == 3' "$tmp/loop.txt" | wc -l)
 after=$(awk -v t="$acked" '$1 > t' "$tmp/loop.txt" | wc -l)
 expect "[ $after -ge 30 ] && [ $after_fail -eq 0 ]" "backend removed under load: $after requests after the ack, $after_fail failed"
 expect "[ $after_be3 -eq 0 ]" "no request reached the removed backend after the ack ($after_be3)"
-# added back live without a MAC: ARP finds it, and it serves again
-ctl backend add web 10.20.0.13:8080 >/dev/null
-back=no
-for i in $(seq 200); do
-	[ "$(get "" 2 $((33000 + i)))" = "backend 3" ] && { back=yes; break; }
-done
-expect "[ $back = yes ]" "backend 3 added back without a MAC: resolved by ARP, serving again (after $i requests)"
 
 # ---- drop switch ----
 drop0=$(ctl stats | sed -n 's/^drop_policy: //p')
@@ -251,6 +244,13 @@ drop1=$(ctl stats | sed -n 's/^drop_policy: //p')
 expect "[ $rc -ne 0 ] && [ $drop1 -gt $drop0 ]" "drop on: request times out (curl $rc), policy drops $drop0 -> $drop1"
 ctl drop off >/dev/null
 expect "get '' | grep -q '^backend [12]$'" "drop off: service back"
+# added back live without a MAC: ARP finds it, and it serves again
+ctl backend add web 10.20.0.13:8080 >/dev/null
+back=no
+for i in $(seq 200); do
+	[ "$(get "" 2 $((33000 + i)))" = "backend 3" ] && { back=yes; break; }
+done
+expect "[ $back = yes ]" "backend 3 added back without a MAC: resolved by ARP, serving again (after $i requests)"
 
 # ---- hostile frames from the client side ----
 # Captured where lb-graph would emit them: towards the client (cli0) and
