@@ -10,7 +10,7 @@
 #include <rte_node_eth_api.h>
 
 #include "app/lb_app.h"
-#include "control/lb_edges.h"
+#include "setup/lb_edges.h"
 
 /* librte_node 22.11: ethdev_rx has edges {ip4_lookup, pkt_cls} and always
  * forwards to pkt_cls; ethdev_tx has {pkt_drop} for what the queue refused.

@@ -23,6 +23,8 @@
 
 #include "app/lb_app.h"
 #include "control/lb_control.h"
+#include "nodes/lb_node_util.h"
+#include "setup/lb_dataplane_setup.h"
 
 static struct lb_app app;
 static volatile sig_atomic_t signal_quit, signal_dump;
@@ -105,7 +107,7 @@ run(double duration)
 		return -1;
 	}
 	lb_tables_publish(t, NULL);
-	__atomic_store_n(&lb_drop_all, app.cfg.drop, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp.drop_all, app.cfg.drop, __ATOMIC_RELEASE);
 
 	size_t sz = rte_rcu_qsbr_get_memsize(app.cfg.nb_workers);
 	app.qs = rte_zmalloc("lb_rcu", sz, RTE_CACHE_LINE_SIZE);
@@ -225,10 +227,17 @@ main(int argc, char **argv)
 	if (lb_eal_init(&app, argv[0]) < 0)
 		return 1;
 	lb_graph_loop_scalar = !node_loop_quad(&app.cfg); /* the graphs' nodes pick their loop */
-	rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
+	char err[256];
+	if (lb_dataplane_create(err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		rc = 1;
+	} else {
+		rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
+	}
 
 	lb_control_stop();  /* when run() failed half-way: telemetry commands may still come */
 	lb_slowpath_stop();
+	lb_dataplane_destroy(); /* the workers stopped: nothing enqueues any more */
 	lb_ports_close(&app);
 	/* every mbuf back: nothing leaked by a node, a ring or a port */
 	if (app.pool)

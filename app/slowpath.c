@@ -26,10 +26,10 @@ slowpath_main(void *arg)
 	(void)arg;
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		const uint64_t now = lb_arp_now_ms();
-		unsigned n = rte_ring_sc_dequeue_burst(lb_punt_ring, objs, RTE_DIM(objs), NULL);
+		unsigned n = rte_ring_sc_dequeue_burst(lb_dp.punt, objs, RTE_DIM(objs), NULL);
 		for (unsigned i = 0; i < n; i++)
 			lb_arp_input(objs[i], now);
-		unsigned k = rte_ring_sc_dequeue_burst(lb_resolve_ring, objs, RTE_DIM(objs), NULL);
+		unsigned k = rte_ring_sc_dequeue_burst(lb_dp.resolve, objs, RTE_DIM(objs), NULL);
 		for (unsigned i = 0; i < k; i++)
 			lb_arp_want((rte_be32_t)(uintptr_t)objs[i], now);
 		if (now - last_tick >= TICK_MS) {
@@ -45,13 +45,6 @@ slowpath_main(void *arg)
 int
 lb_slowpath_start(struct lb_app *app)
 {
-	lb_punt_ring = rte_ring_create("lb_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	lb_ctl_tx_ring = rte_ring_create("lb_ctl_tx", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	lb_resolve_ring = rte_ring_create("lb_resolve", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	if (!lb_punt_ring || !lb_ctl_tx_ring || !lb_resolve_ring) {
-		fprintf(stderr, "slow path rings: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
 	if (lb_arp_init(&app->cfg, app->ports, app->pool, app->qs) < 0) {
 		fprintf(stderr, "neighbour table: %s\n", rte_strerror(rte_errno));
 		return -1;
@@ -64,19 +57,6 @@ lb_slowpath_start(struct lb_app *app)
 	return 0;
 }
 
-static void
-drain(struct rte_ring **r, bool mbufs)
-{
-	void *obj;
-	if (!*r)
-		return;
-	while (rte_ring_dequeue(*r, &obj) == 0)
-		if (mbufs)
-			rte_pktmbuf_free(obj);
-	rte_ring_free(*r);
-	*r = NULL;
-}
-
 /* After the workers stopped: nothing enqueues any more. */
 void
 lb_slowpath_stop(void)
@@ -86,9 +66,5 @@ lb_slowpath_stop(void)
 		pthread_join(thread, NULL);
 		running = false;
 	}
-	drain(&lb_punt_ring, true);
-	drain(&lb_ctl_tx_ring, true);
-	drain(&lb_resolve_ring, false);
-	if (lb_neigh_hash)
-		lb_arp_fini();
+	lb_arp_fini();
 }

@@ -173,7 +173,7 @@ cmd_drop(const char *cmd, const char *params, struct rte_tel_data *d)
 		lb_control_drop(on);
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "drop", __atomic_load_n(&lb_drop_all, __ATOMIC_ACQUIRE) ? "on" : "off");
+	rte_tel_data_add_dict_string(d, "drop", __atomic_load_n(&lb_dp.drop_all, __ATOMIC_ACQUIRE) ? "on" : "off");
 	return 0;
 }
 

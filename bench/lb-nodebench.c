@@ -31,9 +31,11 @@
 #include <rte_mbuf.h>
 
 #include "control/lb_config.h"
-#include "control/lb_edges.h"
 #include "control/lb_tables_build.h"
 #include "nodes/lb_dataplane.h"
+#include "nodes/lb_node_util.h"
+#include "setup/lb_dataplane_setup.h"
+#include "setup/lb_edges.h"
 #include "tools/fixtures.h"
 #include "tools/rundir.h"
 
@@ -177,7 +179,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lb_rundir_remove_at_exit();
-	{
+	if (lb_dataplane_create(err, sizeof(err)) < 0) {
+		fprintf(stderr, "lb-nodebench: %s\n", err);
+		return 1;
 	}
 	if (parse_args(argc - used, argv + used) < 0) {
 		fprintf(stderr, "usage: lb-nodebench [EAL options] -- -c lb.ini [--flows N] [--size BYTES] "
@@ -213,7 +217,7 @@ main(int argc, char **argv)
 	}
 	lb_tables_publish(t, NULL);
 	lb_graph_loop_scalar = !opt.quad; /* the graph below: its nodes pick their loop */
-	__atomic_store_n(&lb_drop_all, cfg.drop, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp.drop_all, cfg.drop, __ATOMIC_RELEASE);
 
 	for (unsigned v = 0; v < cfg.nb_vips; v++)
 		vips[v] = (struct fixture_vip){.addr = cfg.vips[v].addr, .port = cfg.vips[v].port,

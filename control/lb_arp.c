@@ -42,7 +42,7 @@ struct arp_port {
 	uint32_t mask; /* host order */
 };
 
-/* Control-side bookkeeping of each entry of lb_neigh_hash. */
+/* Control-side bookkeeping of each entry of lb_dp.neigh. */
 struct neigh_ctl {
 	bool used, dirty, limit_logged, marked;
 	uint8_t cls;
@@ -116,16 +116,6 @@ int
 lb_arp_init(const struct lb_config *cfg, const struct lb_port_info info[LB_MAX_PORTS],
 	    struct rte_mempool *mp, struct rte_rcu_qsbr *q)
 {
-	struct rte_hash_parameters hp = {
-		.name = "lb_neigh",
-		.entries = LB_NEIGH_MAX,
-		.key_len = sizeof(rte_be32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = SOCKET_ID_ANY,
-		/* lock-free readers (the workers), one writer (this file); a
-		 * deleted key's slot is freed by us after the grace period */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
-	};
 	struct rte_hash_parameters ip = {
 		.name = "lb_neigh_index", .entries = LB_NEIGH_MAX, .key_len = sizeof(rte_be32_t),
 		.hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY,
@@ -157,21 +147,12 @@ lb_arp_init(const struct lb_config *cfg, const struct lb_port_info info[LB_MAX_P
 	    rte_meter_srtcm_config(&req_meter, &req_profile) < 0)
 		return -1;
 	index_hash = rte_hash_create(&ip);
-	struct rte_hash *h = rte_hash_create(&hp);
-	if (!h || !index_hash) {
-		rte_hash_free(h);
-		rte_hash_free(index_hash);
-		index_hash = NULL;
-		return -1;
-	}
-	__atomic_store_n(&lb_neigh_hash, h, __ATOMIC_RELEASE);
-	return 0;
+	return index_hash ? 0 : -1;
 }
 
 void
 lb_arp_fini(void)
 {
-	struct rte_hash *h = lb_neigh_hash;
 	for (unsigned i = 0; i < LB_NEIGH_MAX; i++)
 		if (table[i].used)
 			rte_free(table[i].dp);
@@ -179,8 +160,7 @@ lb_arp_fini(void)
 		rte_free(deferred[i].dp);
 	nb_deferred = 0;
 	memset(table, 0, sizeof(table));
-	lb_neigh_hash = NULL;
-	rte_hash_free(h);
+	rte_hash_reset(lb_dp.neigh); /* the workers stopped or never ran */
 	rte_hash_free(index_hash);
 	index_hash = NULL;
 }
@@ -291,7 +271,7 @@ unpublish(struct neigh_ctl *n)
 {
 	if (!n->dp)
 		return;
-	const int32_t pos = rte_hash_del_key(lb_neigh_hash, &n->addr);
+	const int32_t pos = rte_hash_del_key(lb_dp.neigh, &n->addr);
 	defer_free(n->dp, pos);
 	n->dp = NULL;
 	mark_dirty(n);
@@ -368,7 +348,7 @@ publish(struct neigh_ctl *n, const struct rte_ether_addr *mac, uint16_t port_id,
 		return;
 	nd->mac = *mac;
 	nd->port_id = port_id;
-	if (rte_hash_add_key_data(lb_neigh_hash, &n->addr, nd) < 0) {
+	if (rte_hash_add_key_data(lb_dp.neigh, &n->addr, nd) < 0) {
 		rte_free(nd);
 		stats.table_full++;
 		return;
@@ -393,7 +373,7 @@ publish(struct neigh_ctl *n, const struct rte_ether_addr *mac, uint16_t port_id,
 static void
 send_frame(struct rte_mbuf *m)
 {
-	if (!lb_ctl_tx_ring || rte_ring_sp_enqueue(lb_ctl_tx_ring, m) < 0) {
+	if (rte_ring_sp_enqueue(lb_dp.ctl_tx, m) < 0) {
 		stats.tx_full++;
 		rte_pktmbuf_free(m);
 	}
@@ -706,8 +686,8 @@ lb_arp_tick(uint64_t now_ms)
 			rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
 		pthread_mutex_lock(&lock);
 		for (unsigned i = 0; i < nb_frees; i++) {
-			if (frees[i].key_pos >= 0 && lb_neigh_hash)
-				rte_hash_free_key_with_position(lb_neigh_hash, frees[i].key_pos);
+			if (frees[i].key_pos >= 0)
+				rte_hash_free_key_with_position(lb_dp.neigh, frees[i].key_pos);
 			rte_free(frees[i].dp);
 		}
 		pthread_mutex_unlock(&lock);

@@ -41,7 +41,7 @@ struct lb_arp_stats {
 	uint64_t generation;       /* grows with every change of the table */
 };
 
-/* The table (lb_neigh_hash) and what answers are made from; workers
+/* Fills lb_dp.neigh (made by setup/lb_dataplane_setup.c) and answers; workers
  * registered in qs read the table. 0 or -1. */
 int lb_arp_init(const struct lb_config *cfg, const struct lb_port_info ports[LB_MAX_PORTS],
 		struct rte_mempool *pool, struct rte_rcu_qsbr *qs);

@@ -239,7 +239,7 @@ lb_control_drop(bool on)
 	pthread_mutex_lock(&lock);
 	if (live)
 		live->drop = on;
-	__atomic_store_n(&lb_drop_all, on, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp.drop_all, on, __ATOMIC_RELEASE);
 	generation++;
 	pthread_mutex_unlock(&lock);
 }

@@ -316,7 +316,7 @@ lb_tables_with_vip(const struct lb_tables *cur, uint16_t index, struct lb_vip *v
 struct lb_tables *
 lb_tables_swap(struct lb_tables *t, struct rte_rcu_qsbr *qs)
 {
-	struct lb_tables *old = __atomic_exchange_n(&lb_tables_current, t, __ATOMIC_ACQ_REL);
+	struct lb_tables *old = __atomic_exchange_n(&lb_dp.tables, t, __ATOMIC_ACQ_REL);
 
 	if (old && qs)
 		rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);

@@ -70,6 +70,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	const struct rte_ether_addr client = {{0x02, 0xaa, 0, 0, 0, 0x99}};
 	lb_arp_input(harness_arp(RTE_ARP_OP_REQUEST, &client, "10.20.0.99", "10.20.0.1"), 3);
 	lb_arp_tick(4);
+	harness_rings_drain(); /* the requests and replies that made */
 	in_use_start = rte_mempool_in_use_count(harness_pool);
 	return 0;
 }
@@ -102,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t flags = data[0];
 	data++, size--;
-	__atomic_store_n(&lb_drop_all, (flags & 2) != 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp.drop_all, (flags & 2) != 0, __ATOMIC_RELEASE);
 	harness_use_loop((flags & 4) != 0); /* node_loop: the graph of that loop */
 	if ((flags & 1) && size > 1) {
 		size_t split = 1 + data[0] % (size - 1);
@@ -122,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < 2; i++)
 			if (segs[i])
 				UNPOISON(segs[i]->buf_addr, segs[i]->buf_len);
+		harness_rings_drain(); /* what it queued to send */
 		if (rte_mempool_in_use_count(harness_pool) != in_use_start) {
 			fprintf(stderr, "lb-fuzz: mbuf leaked by the ARP module\n");
 			abort();
@@ -144,6 +146,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	harness_free_out(out, n);
+	if (harness_rings_drain() != after.punted - before.punted) {
+		fprintf(stderr, "lb-fuzz: a punted frame is not in the control plane's ring\n");
+		abort();
+	}
 	if (rte_mempool_in_use_count(harness_pool) != in_use_start) {
 		fprintf(stderr, "lb-fuzz: mbuf leaked\n");
 		abort();

@@ -219,7 +219,7 @@ lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	struct classify_arg arg = {
 		.tables = lb_tables_get(),
-		.drop_all = __atomic_load_n(&lb_drop_all, __ATOMIC_RELAXED),
+		.drop_all = __atomic_load_n(&lb_dp.drop_all, __ATOMIC_RELAXED),
 	};
 
 	lb_process_stream(graph, node, objs, nb_objs, classify_one, &arg, scalar);

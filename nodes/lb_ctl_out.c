@@ -1,6 +1,6 @@
 /* lb_ctl_out: a source node that sends what the control plane made (ARP
  * requests and replies) out of the port in each mbuf's `port` field. Only
- * worker 0's instance reads lb_ctl_tx_ring (single consumer); it sends on
+ * worker 0's instance reads lb_dp.ctl_tx (single consumer); it sends on
  * that worker's TX queue like any other packet of the graph. */
 #include <rte_ring.h>
 
@@ -21,9 +21,9 @@ lb_ctl_out_process(struct rte_graph *graph, struct rte_node *node, void **objs, 
 {
 	uint16_t n;
 
-	if (graph->id != 0 || !lb_ctl_tx_ring)
+	if (graph->id != 0)
 		return 0;
-	n = rte_ring_sc_dequeue_burst(lb_ctl_tx_ring, node->objs, RTE_GRAPH_BURST_SIZE, NULL);
+	n = rte_ring_sc_dequeue_burst(lb_dp.ctl_tx, node->objs, RTE_GRAPH_BURST_SIZE, NULL);
 	if (n == 0)
 		return 0;
 	node->idx = n;

@@ -127,6 +127,12 @@ lb_process_stream(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	return kept;
 }
 
+/* The node loop of the graphs created next ([lb] node_loop resolved: true
+ * = scalar, false = quad): read by the nodes' init() only, which picks
+ * their process function; the fast path never reads it. Set it before
+ * rte_graph_create (the unit harness makes one graph of each). */
+extern bool lb_graph_loop_scalar;
+
 /* A node's two process functions, from fn(graph, node, objs, n, scalar)
  * (always inlined, so each gets its own loop), and the init() that gives
  * each graph's instance the one of lb_graph_loop_scalar, as DPDK's

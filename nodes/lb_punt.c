@@ -1,4 +1,4 @@
-/* lb_punt: hand ARP frames to the control plane (lb_punt_ring, shared by
+/* lb_punt: hand ARP frames to the control plane (lb_dp.punt, shared by
  * every worker); what does not fit is dropped as punt_full. */
 #include <rte_ring.h>
 
@@ -7,10 +7,7 @@
 static uint16_t
 lb_punt_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	unsigned sent = 0;
-
-	if (lb_punt_ring)
-		sent = rte_ring_mp_enqueue_burst(lb_punt_ring, objs, nb_objs, NULL);
+	const unsigned sent = rte_ring_mp_enqueue_burst(lb_dp.punt, objs, nb_objs, NULL);
 	if (sent < nb_objs)
 		rte_node_enqueue(graph, node, LB_NEXT_DROP(LB_DROP_PUNT_FULL), objs + sent, nb_objs - sent);
 	lb_counters[graph->id].punted += sent;

@@ -59,9 +59,9 @@ reverse_one(struct rte_mbuf *m, void *arg)
 		return why;
 	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
-	if (unlikely(!lb_neigh_hash || rte_hash_lookup_data(lb_neigh_hash, &next_hop, &data) < 0)) {
-		if (lb_resolve_ring) /* full: it is asked again by the next packet */
-			rte_ring_mp_enqueue(lb_resolve_ring, (void *)(uintptr_t)next_hop);
+	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {
+		/* full: it is asked again by the next packet */
+		rte_ring_mp_enqueue(lb_dp.resolve, (void *)(uintptr_t)next_hop);
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
 	}
 	const struct lb_neigh *nh = data;

@@ -15,10 +15,12 @@
 
 #include "control/lb_arp.h"
 #include "control/lb_control.h"
-#include "control/lb_edges.h"
 #include "control/lb_tables_build.h"
-#include "unit/harness.h"
+#include "nodes/lb_node_util.h"
+#include "setup/lb_dataplane_setup.h"
+#include "setup/lb_edges.h"
 #include "tools/rundir.h"
+#include "unit/harness.h"
 
 struct rte_mempool *harness_pool;
 const struct rte_ether_addr harness_port_mac = {{0x02, 0x70, 0x63, 0x61, 0x70, 0x00}};
@@ -134,6 +136,11 @@ harness_init(void)
 	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0)
 		return -1;
 	lb_rundir_remove_at_exit();
+	char err[256];
+	if (lb_dataplane_create(err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
 	harness_pool = rte_pktmbuf_pool_create("unit", 2 * HARNESS_MAX_PKTS + 1024, 0,
 					       LB_MBUF_PRIV_SIZE, 10240, rte_socket_id());
 	if (!harness_pool)
@@ -218,6 +225,7 @@ void
 harness_unload_live(struct lb_config *cfg)
 {
 	lb_control_stop();
+	harness_rings_drain();
 	lb_arp_fini();
 	lb_config_free(cfg);
 }
@@ -239,7 +247,28 @@ harness_mbuf(const uint8_t *frame, size_t len)
 }
 
 unsigned
+harness_rings_drain(void)
+{
+	struct rte_ring *const rings[] = {lb_dp.ctl_tx, lb_dp.punt};
+	void *obj;
+	unsigned n = 0;
+	for (unsigned i = 0; i < RTE_DIM(rings); i++)
+		for (; rte_ring_sc_dequeue(rings[i], &obj) == 0; n++)
+			rte_pktmbuf_free(obj);
+	while (rte_ring_sc_dequeue(lb_dp.resolve, &obj) == 0)
+		;
+	return n;
+}
+
+unsigned
 harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
+{
+	harness_rings_drain();
+	return harness_run_keep(in, n, out);
+}
+
+unsigned
+harness_run_keep(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
 {
 	memcpy(src_queue, in, n * sizeof(*in));
 	src_n = n;
@@ -294,6 +323,7 @@ harness_worker_stop(void)
 	__atomic_store_n(&worker_stop, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(WORKER_LCORE);
 	worker_mode = false;
+	harness_rings_drain(); /* never sent: not counted as generated either */
 	return gen_made;
 }
 

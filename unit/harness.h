@@ -34,9 +34,16 @@ int harness_load(const char *ini_text, struct lb_config *cfg);
 int harness_load_live(const char *ini_text, struct lb_config *cfg);
 void harness_unload_live(struct lb_config *cfg);
 
-/* Send frames through one graph run; returns how many reached the sink,
- * whose mbufs are in out[] (caller frees with harness_free_out). */
+/* Frees what sits in the data path's rings (frames the ARP module queued
+ * to send, punted frames, resolve requests); how many mbufs. */
+unsigned harness_rings_drain(void);
+
+/* Send frames through one graph run, after harness_rings_drain (so only
+ * these frames are walked); returns how many reached the sink, whose mbufs
+ * are in out[] (caller frees with harness_free_out). */
 unsigned harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
+/* The same, with the rings as they are. */
+unsigned harness_run_keep(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 void harness_free_out(struct rte_mbuf **out, unsigned n);
 
 /* An mbuf holding a copy of frame. */

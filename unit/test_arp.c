@@ -64,7 +64,7 @@ neigh_mac(const char *addr, struct rte_ether_addr *mac)
 	rte_be32_t a;
 	void *data;
 	inet_pton(AF_INET, addr, &a);
-	if (!lb_neigh_hash || rte_hash_lookup_data(lb_neigh_hash, &a, &data) < 0)
+	if (rte_hash_lookup_data(lb_dp.neigh, &a, &data) < 0)
 		return false;
 	*mac = ((const struct lb_neigh *)data)->mac;
 	return true;

@@ -278,14 +278,14 @@ test_drop_switch(void)
 	size_t len = fixture_build_ok(frame, sizeof(frame), &fv, 5, 0);
 	int reason;
 
-	__atomic_store_n(&lb_drop_all, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp.drop_all, true, __ATOMIC_RELEASE);
 	CU_ASSERT_PTR_NULL(send_one(frame, len, &reason));
 	CU_ASSERT_EQUAL(reason, LB_DROP_POLICY);
 	/* non-VIP traffic keeps its own reason */
 	len = fixture_find("other_dst")->build(frame, sizeof(frame), &fv, 6);
 	CU_ASSERT_PTR_NULL(send_one(frame, len, &reason));
 	CU_ASSERT_EQUAL(reason, LB_DROP_NO_VIP);
-	__atomic_store_n(&lb_drop_all, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&lb_dp.drop_all, false, __ATOMIC_RELEASE);
 	len = fixture_build_ok(frame, sizeof(frame), &fv, 5, 0);
 	struct rte_mbuf *m = send_one(frame, len, &reason);
 	CU_ASSERT_PTR_NOT_NULL(m);

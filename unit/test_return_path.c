@@ -200,8 +200,24 @@ test_arp_punted(void)
 	lb_counters_sum(&before);
 	CU_ASSERT_EQUAL(harness_run(&m, 1, out), 0);
 	lb_counters_sum(&after);
-	/* no control plane ring in this test: refused, counted */
+	CU_ASSERT_EQUAL(after.punted - before.punted, 1);
+	void *obj = NULL;
+	CU_ASSERT(rte_ring_sc_dequeue(lb_dp.punt, &obj) == 0 && obj == m);
+	rte_pktmbuf_free(obj);
+
+	/* the control plane's queue full: refused, counted */
+	static int filler;
+	unsigned filled = 0;
+	while (rte_ring_sp_enqueue(lb_dp.punt, &filler) == 0)
+		filled++;
+	m = harness_arp(RTE_ARP_OP_REQUEST, &client_mac, "10.20.0.99", "10.20.0.1");
+	lb_counters_sum(&before);
+	CU_ASSERT_EQUAL(harness_run_keep(&m, 1, out), 0);
+	lb_counters_sum(&after);
 	CU_ASSERT_EQUAL(after.drops[LB_DROP_PUNT_FULL] - before.drops[LB_DROP_PUNT_FULL], 1);
+	CU_ASSERT_EQUAL(after.punted, before.punted);
+	for (; filled; filled--)
+		CU_ASSERT(rte_ring_sc_dequeue(lb_dp.punt, &obj) == 0 && obj == &filler);
 }
 
 void

@@ -299,25 +299,20 @@ test_arp_reply_from_chain(void)
 	CU_ASSERT_EQUAL_FATAL(harness_load_live("[port.0]\ndev = net_null0\naddr = 10.10.0.1/24\n[worker.1]\nrx = 0:0\n"
 						"[vip.web]\naddr = 192.0.2.10\nport = 80\nproto = tcp\nout_port = 0\n",
 						&c), 0);
-	struct rte_ring *ring = rte_ring_create("unit_ctl_tx", 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ring);
 	const unsigned in_use = rte_mempool_in_use_count(harness_pool);
 
 	struct rte_mbuf *m = harness_arp(RTE_ARP_OP_REQUEST, &client, "10.10.0.7", "10.10.0.1");
 	struct rte_mbuf *tail = rte_pktmbuf_alloc(harness_pool);
 	CU_ASSERT_FATAL(tail && rte_pktmbuf_append(tail, 18) && rte_pktmbuf_chain(m, tail) == 0);
-	lb_ctl_tx_ring = ring; /* no graph walk meanwhile: nothing else dequeues */
-	lb_arp_input(m, 1);
-	lb_ctl_tx_ring = NULL;
+	lb_arp_input(m, 1); /* no graph walk meanwhile: nothing else dequeues */
 	struct rte_mbuf *reply = NULL;
-	CU_ASSERT_EQUAL_FATAL(rte_ring_sc_dequeue(ring, (void **)&reply), 0);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_sc_dequeue(lb_dp.ctl_tx, (void **)&reply), 0);
 	const char *why = NULL;
 	CU_ASSERT_EQUAL(rte_mbuf_check(reply, 1, &why), 0);
 	CU_ASSERT(reply->nb_segs == 1 && reply->next == NULL);
 	CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(reply), 42);
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(harness_pool), in_use + 1); /* the reply only */
 	rte_pktmbuf_free(reply);
-	rte_ring_free(ring);
 	harness_unload_live(&c);
 }
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/lb_edges.h"
+#include "setup/lb_edges.h"
 
 /* The node's edge names, malloc'ed; *n is their number. */
 static char **

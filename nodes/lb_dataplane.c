@@ -1,11 +1,9 @@
-/* Data the nodes share with the control plane (see lb_dataplane.h). */
+/* The data-path contract's one instance (see lb_dataplane.h). */
 #include "nodes/lb_dataplane.h"
+#include "nodes/lb_node_util.h"
 
-struct lb_tables *lb_tables_current;
-bool lb_drop_all;
+struct lb_dataplane lb_dp;
 bool lb_graph_loop_scalar;
-struct rte_hash *lb_neigh_hash;
-struct rte_ring *lb_punt_ring, *lb_ctl_tx_ring, *lb_resolve_ring;
 
 #define LB_DROP_NAME(e, str, doc) [LB_DROP_##e] = str,
 #define LB_DROP_DOC(e, str, doc) [LB_DROP_##e] = doc,

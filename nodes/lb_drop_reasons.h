@@ -1,0 +1,39 @@
+/* Why a packet is dropped: one node lb_drop-<name> per reason. */
+#pragma once
+
+
+/* Drop reasons: one registered node "lb_drop-<name>" each. */
+#define LB_DROP_REASONS(X)                                                              \
+	X(NO_VIP, "no_vip", "TCP/UDP to no VIP and from no backend; other protocols")      \
+	X(TRUNCATED, "truncated", "frame ends inside the Ethernet, VLAN, IPv4 or L4 header")   \
+	X(NOT_FOR_US, "not_for_us", "destination MAC: another host's (unless dst_mac = any), or broadcast/multicast and not ARP") \
+	X(ETHERTYPE, "ethertype", "not IPv4 after one 802.1Q tag at most (IPv6, QinQ; ARP without port addr)")  \
+	X(BAD_VERSION, "bad_version", "IP version field is not 4")                            \
+	X(BAD_IHL, "bad_ihl", "IPv4 header length below 20 bytes")                            \
+	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
+	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
+	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1: would expire on this hop")                 \
+	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, a VIP or a port address; ICMP echo from a subnet broadcast") \
+	X(SPOOFED_BACKEND, "spoofed_backend", "a backend's address or endpoint from where that backend is not") \
+	X(MARTIAN_DST, "martian_dst", "return traffic to 0/8, 127/8, 224/3, a subnet's network/broadcast, a VIP or a port address") \
+	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload; TCP data offset below 5 or past it") \
+	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
+	X(NO_BACKEND, "no_backend", "the VIP has no backend with a weight")                                 \
+	X(NO_NEIGHBOR, "no_neighbor", "no MAC known yet for the next hop (ARP asked)")         \
+	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
+	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \
+	X(ICMP_RATE, "icmp_rate", "echo replies beyond the port's icmp_rate")                  \
+	X(TX_CHAINED, "tx_chained", "a chained mbuf for a port that cannot send one")          \
+	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
+
+enum lb_drop_reason {
+#define LB_DROP_ENUM(e, name, doc) LB_DROP_##e,
+	LB_DROP_REASONS(LB_DROP_ENUM)
+#undef LB_DROP_ENUM
+	LB_DROP_COUNT
+};
+
+extern const char *const lb_drop_reason_names[LB_DROP_COUNT];
+extern const char *const lb_drop_reason_docs[LB_DROP_COUNT];
+
+#define LB_DROP_NODE_PREFIX "lb_drop-"
