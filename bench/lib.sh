@@ -16,7 +16,7 @@ eal_mem() {
 	local free
 	free=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)
 	if [ "${BENCH_HUGE:-1}" != 0 ] && [ "${free:-0}" -ge 512 ] && grep -q hugetlbfs /proc/mounts; then
-		echo "-m 512"
+		echo "-m 512 --huge-unlink" # no page files left behind, even when killed
 	else
 		echo "--no-huge -m 512"
 	fi

@@ -40,7 +40,6 @@ struct lb_cfg_vip {
 	uint32_t table_size; /* maglev: prime number of lookup entries */
 	uint32_t nb_backends;
 	struct lb_cfg_backend *backends; /* malloc'ed, LB_MAX_BACKENDS at most */
-	unsigned keys_seen;
 	int line;
 };
 
@@ -58,7 +57,6 @@ struct lb_cfg_port {
 	bool check_gateway_mac; /* replies of routed backends only from the gateway's MAC */
 	uint32_t icmp_rate;     /* echo replies per second, 0: none */
 	uint32_t icmp_burst;    /* 0: as icmp_rate */
-	unsigned keys_seen;
 	int line;
 };
 
@@ -86,7 +84,6 @@ struct lb_cfg_worker {
 	unsigned cpu;
 	uint16_t nb_rx;
 	struct lb_cfg_rxq rx[LB_CFG_MAX_RX_PER_WORKER];
-	unsigned keys_seen;
 	int line;
 };
 
@@ -123,9 +120,12 @@ lb_config_seed32(const struct lb_config *cfg)
 	return (uint32_t)cfg->hash_seed[0];
 }
 
-/* Parse and validate path into cfg. On error print one line
- * "path:LINE: key 'x': reason" to err and return -1. */
+/* Parse and validate path into cfg (control/lb_config_load.c). On error
+ * print one line "path:LINE: key 'x': reason" to err and return -1. */
 int lb_config_load(const char *path, struct lb_config *cfg, FILE *err);
+/* The same from an open stream; name stands for the path in cfg and in
+ * errors. */
+int lb_config_load_stream(FILE *f, const char *name, struct lb_config *cfg, FILE *err);
 void lb_config_free(struct lb_config *cfg);
 
 /* Why backend b cannot go in VIP v of cfg (NULL when it can): a MAC is
@@ -135,11 +135,12 @@ void lb_config_free(struct lb_config *cfg);
 const char *lb_config_backend_conflict(const struct lb_config *cfg, const struct lb_cfg_vip *v,
 				       const struct lb_cfg_backend *b, unsigned nb_vips);
 
-/* Write cfg back as an INI file that lb_config_load reads to the same
+/* Write cfg back (control/lb_config_write.c) as an INI file that lb_config_load reads to the same
  * configuration (comments are not kept). */
 void lb_config_write(FILE *f, const struct lb_config *cfg);
 
-/* Text parsers shared with the control API and the tools; 0 on success. */
+/* Value parsers (control/lb_config_parse.c), shared with the control API
+ * and the tools; 0 on success. */
 int lb_parse_ipv4(const char *s, rte_be32_t *addr);
 int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 /* on/yes/true/1 or off/no/false/0, any case: the INI's and the API's words. */
@@ -147,6 +148,10 @@ int lb_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int lb_parse_bool(const char *s, bool *out);
 /* A hash seed: 0x and 1..32 hex digits, or a decimal number below 2^64. */
 int lb_parse_seed(const char *s, uint64_t seed[2]);
+#define LB_SEED_SYNTAX "expected 0x and 1 to 32 hex digits, or a decimal number below 2^64 without leading zeros"
+/* The seed from the first line of a file only its owner can read: NULL, or
+ * why not (written to why). */
+const char *lb_parse_seed_file(const char *path, uint64_t seed[2], char *why, size_t why_size);
 /* "IP:PORT [MAC] [weight=N]" (weight 1 when absent; without a MAC,
  * has_mac is false) */
 int lb_parse_backend(const char *s, struct lb_cfg_backend *be, const char **why);

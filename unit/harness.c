@@ -181,28 +181,24 @@ harness_graph_id(void)
 	return graph->id;
 }
 
-const char *
-harness_tmpfile(const char *text, size_t len)
+int
+harness_config(const char *text, size_t len, struct lb_config *cfg, FILE *err)
 {
-	static char path[64];
-	snprintf(path, sizeof(path), "/tmp/lb-unit-%d.ini", getpid());
-	FILE *f = fopen(path, "w");
+	FILE *f = fmemopen((void *)text, len, "r");
 	if (!f)
-		return NULL;
-	fwrite(text, 1, len, f);
+		return -1;
+	const int rc = lb_config_load_stream(f, HARNESS_INI_NAME, cfg, err);
 	fclose(f);
-	return path;
+	return rc;
 }
 
 int
 harness_load(const char *ini_text, struct lb_config *cfg)
 {
 	char err[256];
-	const char *path = harness_tmpfile(ini_text, strlen(ini_text));
 
-	if (!path || lb_config_load(path, cfg, stderr) < 0)
+	if (harness_config(ini_text, strlen(ini_text), cfg, stderr) < 0)
 		return -1;
-	unlink(path);
 	struct lb_tables *t = lb_tables_build(cfg, harness_ports, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "%s\n", err);

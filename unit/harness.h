@@ -65,8 +65,10 @@ uint64_t harness_sink_total(void);
 struct rte_mbuf *harness_arp(uint16_t op, const struct rte_ether_addr *sha, const char *sip,
 			     const char *tip);
 
-/* Write text to a temporary file; returns its path (static buffer). */
-const char *harness_tmpfile(const char *text, size_t len);
+/* Load INI text (len bytes, NULs included) from memory, errors named
+ * HARNESS_INI_NAME:LINE; lb_config_load_stream's result. */
+#define HARNESS_INI_NAME "unit.ini"
+int harness_config(const char *text, size_t len, struct lb_config *cfg, FILE *err);
 
 /* The INI used by most node tests: tcp VIP "web" with 3 backends, udp VIP
  * "dns" with 2, one port, one worker. */

@@ -136,16 +136,16 @@ static const struct bad_case cases[] = {
 };
 
 static void
-check_refused(const char *path, int line, const char *want)
+check_refused(const char *text, size_t len, int line, const char *want)
 {
 	char *msg = NULL, prefix[600];
 	size_t size = 0;
 	struct lb_config cfg;
 	FILE *err = open_memstream(&msg, &size);
 
-	CU_ASSERT_EQUAL(lb_config_load(path, &cfg, err), -1);
+	CU_ASSERT_EQUAL(harness_config(text, len, &cfg, err), -1);
 	fclose(err);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", HARNESS_INI_NAME, line);
 	bool ok = strncmp(msg, prefix, strlen(prefix)) == 0 && strstr(msg, want) != NULL &&
 		  strchr(msg, '\n') == msg + strlen(msg) - 1;
 	if (!ok)
@@ -159,10 +159,7 @@ test_bad_files(void)
 {
 	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
 		const struct bad_case *c = &cases[i];
-		const char *path = harness_tmpfile(c->text, c->len ? c->len : strlen(c->text));
-		CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-		check_refused(path, c->line, c->want);
-		unlink(path);
+		check_refused(c->text, c->len ? c->len : strlen(c->text), c->line, c->want);
 	}
 }
 
@@ -171,9 +168,7 @@ test_overlong_line(void)
 {
 	char text[1024];
 	snprintf(text, sizeof(text), "[eal]\nargs = --no-huge%0300d\n" GOOD, 0);
-	const char *path = harness_tmpfile(text, strlen(text));
-	check_refused(path, 2, "section 'eal': line longer than 198 characters");
-	unlink(path);
+	check_refused(text, strlen(text), 2, "section 'eal': line longer than 198 characters");
 }
 
 static void
@@ -206,9 +201,16 @@ test_good_file_values(void)
 		"[vip.web]\naddr = 192.0.2.1\nport = 443\nproto = tcp\nout_port = 3\n"
 		"backend = 10.0.0.1:8443 02:00:00:00:00:01\nbackend = 10.0.0.2:8443 02:00:00:00:00:02\n";
 	struct lb_config cfg;
-	const char *path = harness_tmpfile(text, strlen(text));
+	char path[64];
+	/* through a file once: lb_config_load's own path, BOM and all */
+	snprintf(path, sizeof(path), "/tmp/lb-unit-%d.ini", getpid());
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(text, 1, strlen(text), f);
+	fclose(f);
 
 	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.path, path);
 	CU_ASSERT_STRING_EQUAL(cfg.eal_args, "--no-huge -m 512");
 	CU_ASSERT_EQUAL(cfg.main_lcore, 2);
 	CU_ASSERT(cfg.hash_seed[0] == 0x10 && cfg.hash_seed[1] == 0);
@@ -251,13 +253,12 @@ test_seed_file(void)
 	fputs("0x0123456789abcdef00112233445566ff\n", f);
 	fclose(f);
 	snprintf(text, sizeof(text), "[lb]\nhash_seed_file = %s\n" GOOD, seed_path);
-	const char *path = harness_tmpfile(text, strlen(text));
 	chmod(seed_path, 0640);
-	check_refused(path, 2, "key 'hash_seed_file': '/tmp/lb-unit-seed' is readable or writable by group or others (mode 0640)");
+	check_refused(text, strlen(text), 2, "key 'hash_seed_file': '/tmp/lb-unit-seed' is readable or writable by group or others (mode 0640)");
 	chmod(seed_path, 0606);
-	check_refused(path, 2, "by group or others (mode 0606): chmod 600 it");
+	check_refused(text, strlen(text), 2, "by group or others (mode 0606): chmod 600 it");
 	chmod(seed_path, 0600);
-	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_config(text, strlen(text), &cfg, stderr), 0);
 	CU_ASSERT(cfg.hash_seed[0] == 0x00112233445566ffull && cfg.hash_seed[1] == 0x0123456789abcdefull);
 	f = open_memstream(&dump, &size);
 	lb_config_write(f, &cfg);
@@ -269,8 +270,7 @@ test_seed_file(void)
 	free(dump);
 	/* an inline seed is not written either, and the dump loads */
 	snprintf(text, sizeof(text), "[lb]\nhash_seed = 0xfeedc0ffee\nflow_hash = crc32c\n" GOOD);
-	path = harness_tmpfile(text, strlen(text));
-	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_config(text, strlen(text), &cfg, stderr), 0);
 	CU_ASSERT(cfg.hash_seed[0] == 0xfeedc0ffeeull && cfg.flow_hash == LB_FLOW_HASH_CRC32C);
 	dump = NULL;
 	f = open_memstream(&dump, &size);
@@ -279,12 +279,10 @@ test_seed_file(void)
 	CU_ASSERT_PTR_NULL(strstr(dump, "feedc0ffee"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(dump, "flow_hash = crc32c\n"));
 	lb_config_free(&cfg);
-	path = harness_tmpfile(dump, size);
-	CU_ASSERT_EQUAL(lb_config_load(path, &cfg, stderr), 0);
+	CU_ASSERT_EQUAL(harness_config(dump, size, &cfg, stderr), 0);
 	CU_ASSERT_EQUAL(cfg.flow_hash, LB_FLOW_HASH_CRC32C);
 	lb_config_free(&cfg);
 	free(dump);
-	unlink(path);
 	unlink(seed_path);
 }
 
@@ -298,23 +296,20 @@ test_port_trust_keys_round_trip(void)
 	struct lb_config a, b;
 	char *dump = NULL;
 	size_t size = 0;
-	const char *path = harness_tmpfile(text, strlen(text));
 
-	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &a, stderr), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_config(text, strlen(text), &a, stderr), 0);
 	CU_ASSERT(a.ports[0].any_dst_mac && a.ports[0].check_gateway_mac && !a.ports[1].any_dst_mac);
 	CU_ASSERT(a.ports[0].icmp_rate == 7 && a.ports[0].icmp_burst == 3 && a.ports[1].icmp_rate == 0);
 	FILE *f = open_memstream(&dump, &size);
 	lb_config_write(f, &a);
 	fclose(f);
-	path = harness_tmpfile(dump, size);
-	CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &b, stderr), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_config(dump, size, &b, stderr), 0);
 	for (unsigned p = 0; p < 2; p++) {
 		CU_ASSERT_EQUAL(a.ports[p].any_dst_mac, b.ports[p].any_dst_mac);
 		CU_ASSERT_EQUAL(a.ports[p].check_gateway_mac, b.ports[p].check_gateway_mac);
 		CU_ASSERT_EQUAL(a.ports[p].icmp_rate, b.ports[p].icmp_rate);
 		CU_ASSERT_EQUAL(a.ports[p].icmp_burst, b.ports[p].icmp_burst);
 	}
-	unlink(path);
 	free(dump);
 	lb_config_free(&a);
 	lb_config_free(&b);
@@ -337,12 +332,10 @@ test_node_loop_values(void)
 			 "[vip.v]\naddr = 192.0.2.1\nport = 53\nproto = udp\nout_port = 0\n"
 			 "backend = 10.0.0.1:53 02:00:00:00:00:01\n",
 			 cases[i].value);
-		const char *path = harness_tmpfile(text, strlen(text));
-		CU_ASSERT_EQUAL_FATAL(lb_config_load(path, &cfg, stderr), 0);
+		CU_ASSERT_EQUAL_FATAL(harness_config(text, strlen(text), &cfg, stderr), 0);
 		CU_ASSERT_EQUAL(cfg.node_loop, cases[i].loop);
 		CU_ASSERT_STRING_EQUAL(lb_node_loop_name(cfg.node_loop), cases[i].value);
 		lb_config_free(&cfg);
-		unlink(path);
 	}
 }
 
@@ -360,6 +353,57 @@ test_shipped_configs_load(void)
 	}
 }
 
+/* Every default in the key tables parses, and a file with only what is
+ * required gets them all. */
+static void
+test_defaults(void)
+{
+	static const char text[] = "[port.0]\ndev = net_null0\n[worker.1]\nrx = 0:0\n"
+				   "[vip.v]\naddr = 192.0.2.1\nport = 53\nproto = udp\nout_port = 0\n";
+	struct lb_config cfg;
+
+	CU_ASSERT_EQUAL_FATAL(harness_config(text, strlen(text), &cfg, stderr), 0);
+	CU_ASSERT(cfg.main_lcore == 0 && cfg.main_cpu == 0 && cfg.mbufs == 0);
+	CU_ASSERT(cfg.hash_seed[0] == 0x1b873593 && cfg.hash_seed[1] == 0 && !cfg.hash_seed_file[0]);
+	CU_ASSERT(cfg.flow_hash == LB_FLOW_HASH_KEYED && !cfg.drop && cfg.stats_interval == 1 && !cfg.graph_stats);
+	CU_ASSERT_EQUAL(cfg.node_loop, LB_LOOP_AUTO);
+	const struct lb_cfg_port *p = &cfg.ports[0];
+	CU_ASSERT(p->rx_queues == 1 && p->rx_desc == 1024 && p->tx_desc == 1024 && !p->promiscuous);
+	CU_ASSERT(!p->addr && !p->gateway && !p->any_dst_mac && !p->check_gateway_mac);
+	CU_ASSERT(p->icmp_rate == LB_DEFAULT_ICMP_RATE && p->icmp_burst == 0);
+	CU_ASSERT_EQUAL(cfg.workers[0].cpu, 1); /* the lcore's number */
+	CU_ASSERT(cfg.vips[0].hash == LB_HASH_MAGLEV && cfg.vips[0].table_size == LB_DEFAULT_TABLE_SIZE);
+	lb_config_free(&cfg);
+}
+
+/* Keys are independent of their order: main_cpu before main_lcore stays
+ * (main_lcore used to overwrite it), and hash_seed and hash_seed_file
+ * refuse each other in both orders. */
+static void
+test_key_order(void)
+{
+	static const char text[] = "[eal]\nmain_cpu = 1\nmain_lcore = 3\n[port.0]\ndev = net_null0\n"
+				   "[worker.1]\nrx = 0:0\n[vip.v]\naddr = 192.0.2.1\nport = 53\nproto = udp\n"
+				   "out_port = 0\n";
+	struct lb_config cfg;
+
+	CU_ASSERT_EQUAL_FATAL(harness_config(text, strlen(text), &cfg, stderr), 0);
+	CU_ASSERT(cfg.main_lcore == 3 && cfg.main_cpu == 1);
+	lb_config_free(&cfg);
+	const char *seed_path = "/tmp/lb-unit-seed-order";
+	FILE *f = fopen(seed_path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("0x42\n", f);
+	fclose(f);
+	chmod(seed_path, 0600);
+	char seeds[256];
+	snprintf(seeds, sizeof(seeds), "[lb]\nhash_seed_file = %s\nhash_seed = 1\n", seed_path);
+	check_refused(seeds, strlen(seeds), 3, "key 'hash_seed': hash_seed and hash_seed_file exclude each other");
+	snprintf(seeds, sizeof(seeds), "[lb]\nhash_seed = 1\nhash_seed_file = %s\n", seed_path);
+	check_refused(seeds, strlen(seeds), 3, "key 'hash_seed_file': hash_seed and hash_seed_file exclude each other");
+	unlink(seed_path);
+}
+
 void
 register_config_tests(void)
 {
@@ -372,4 +416,6 @@ register_config_tests(void)
 	CU_add_test(s, "port trust keys: read and written back", test_port_trust_keys_round_trip);
 	CU_add_test(s, "hash_seed_file: owner only; dumps never show the seed", test_seed_file);
 	CU_add_test(s, "shipped configs load", test_shipped_configs_load);
+	CU_add_test(s, "defaults: from the key tables, all parse", test_defaults);
+	CU_add_test(s, "keys do not depend on their order", test_key_order);
 }

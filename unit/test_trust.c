@@ -46,10 +46,8 @@ load(const char *port0_extra, const char *port1_extra)
 	ports[0] = harness_ports[0];
 	ports[1] = (struct lb_port_info){.defined = true, .port_id = 1, .tx_edge = harness_ports[0].tx_edge};
 	memcpy(&ports[1].mac, mac_port1, 6);
-	const char *path = harness_tmpfile(text, strlen(text));
-	if (!path || lb_config_load(path, &cfg, stderr) < 0)
+	if (harness_config(text, strlen(text), &cfg, stderr) < 0)
 		return -1;
-	unlink(path);
 	struct lb_tables *t = lb_tables_build(&cfg, ports, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "%s\n", err);

@@ -1,0 +1,81 @@
+/* struct lb_config -> INI text that lb_config_load reads back to the same
+ * configuration (the running configuration's dump, /lb/config). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+
+#include "control/lb_config.h"
+
+static void
+write_mac(FILE *f, const struct rte_ether_addr *mac)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	rte_ether_format_addr(buf, sizeof(buf), mac);
+	fputs(buf, f);
+}
+
+void
+lb_config_write(FILE *f, const struct lb_config *cfg)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	fprintf(f, "[eal]\n");
+	if (cfg->eal_args[0])
+		fprintf(f, "args = %s\n", cfg->eal_args);
+	fprintf(f, "main_lcore = %u\nmain_cpu = %u\n", cfg->main_lcore, cfg->main_cpu);
+	if (cfg->mbufs)
+		fprintf(f, "mbufs = %u\n", cfg->mbufs);
+	fprintf(f, "\n[lb]\n");
+	/* The seed is a secret: by reference, or not at all. */
+	if (cfg->hash_seed_file[0])
+		fprintf(f, "hash_seed_file = %s\n", cfg->hash_seed_file);
+	else
+		fprintf(f, "; hash_seed: secret, not shown (keep it in a hash_seed_file to dump it by reference)\n");
+	fprintf(f, "flow_hash = %s\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\nnode_loop = %s\n",
+		cfg->flow_hash == LB_FLOW_HASH_KEYED ? "keyed" : "crc32c", cfg->drop ? "on" : "off",
+		cfg->stats_interval, cfg->graph_stats ? "on" : "off", lb_node_loop_name(cfg->node_loop));
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		const struct lb_cfg_port *cp = &cfg->ports[p];
+		if (!cp->defined)
+			continue;
+		fprintf(f, "\n[port.%u]\ndev = %s\nrx_queues = %u\nrx_desc = %u\ntx_desc = %u\npromiscuous = %s\n",
+			p, cp->dev, cp->rx_queues, cp->rx_desc, cp->tx_desc, cp->promiscuous ? "on" : "off");
+		if (cp->addr) {
+			inet_ntop(AF_INET, &cp->addr, addr, sizeof(addr));
+			fprintf(f, "addr = %s/%u\n", addr, cp->prefix_len);
+		}
+		if (cp->gateway) {
+			inet_ntop(AF_INET, &cp->gateway, addr, sizeof(addr));
+			fprintf(f, "gateway = %s\n", addr);
+		}
+		fprintf(f, "dst_mac = %s\ncheck_gateway_mac = %s\nicmp_rate = %u\n", cp->any_dst_mac ? "any" : "own",
+			cp->check_gateway_mac ? "on" : "off", cp->icmp_rate);
+		if (cp->icmp_burst)
+			fprintf(f, "icmp_burst = %u\n", cp->icmp_burst);
+	}
+	for (unsigned w = 0; w < cfg->nb_workers; w++) {
+		const struct lb_cfg_worker *cw = &cfg->workers[w];
+		fprintf(f, "\n[worker.%u]\nrx =", cw->lcore);
+		for (unsigned r = 0; r < cw->nb_rx; r++)
+			fprintf(f, " %u:%u", cw->rx[r].port, cw->rx[r].queue);
+		fprintf(f, "\ncpu = %u\n", cw->cpu);
+	}
+	for (unsigned i = 0; i < cfg->nb_vips; i++) {
+		const struct lb_cfg_vip *v = &cfg->vips[i];
+		inet_ntop(AF_INET, &v->addr, addr, sizeof(addr));
+		fprintf(f, "\n[vip.%s]\naddr = %s\nport = %u\nproto = %s\nout_port = %u\nhash = %s\n", v->name,
+			addr, v->port, lb_proto_name(v->proto), v->out_port,
+			v->hash == LB_HASH_MAGLEV ? "maglev" : "modulo");
+		fprintf(f, "table_size = %u\n", v->table_size);
+		for (uint32_t b = 0; b < v->nb_backends; b++) {
+			const struct lb_cfg_backend *be = &v->backends[b];
+			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));
+			fprintf(f, "backend = %s:%u ", addr, be->port);
+			if (be->has_mac) {
+				write_mac(f, &be->mac);
+				fputc(' ', f);
+			}
+			fprintf(f, "weight=%u\n", be->weight);
+		}
+	}
+}
