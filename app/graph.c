@@ -38,6 +38,13 @@ clone_edges_ok(const struct lb_app *app)
 			fprintf(stderr, "%s does not lead to %s\n", name, TX_DROP_NODE);
 			return -1;
 		}
+		if (!pi->has_kernel)
+			continue;
+		snprintf(name, sizeof(name), "ethdev_rx-%u-0", pi->kernel_port_id);
+		if (!lb_edge_all_lead_to(name, "lb_from_kernel")) {
+			fprintf(stderr, "%s does not lead to lb_from_kernel\n", name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -46,7 +53,7 @@ int
 lb_graph_setup(struct lb_app *app)
 {
 	const struct lb_config *cfg = &app->cfg;
-	struct rte_node_ethdev_config eth[LB_MAX_PORTS];
+	struct rte_node_ethdev_config eth[2 * LB_MAX_PORTS];
 	char name[RTE_NODE_NAMESIZE];
 	uint16_t nb_eth = 0;
 
@@ -66,11 +73,29 @@ lb_graph_setup(struct lb_app *app)
 			.mp = &app->pool,
 			.mp_count = 1,
 		};
+		if (app->ports[p].has_kernel)
+			eth[nb_eth++] = (struct rte_node_ethdev_config){
+				.port_id = app->ports[p].kernel_port_id,
+				.num_rx_queues = 1,
+				.num_tx_queues = cfg->nb_workers,
+				.mp = &app->pool,
+				.mp_count = 1,
+			};
 	}
 	int rc = rte_node_eth_config(eth, nb_eth, cfg->nb_workers);
 	if (rc < 0) {
 		fprintf(stderr, "rte_node_eth_config: %s\n", strerror(-rc));
 		return -1;
+	}
+	/* What the kernel sends never enters lb_classify. */
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		if (!app->ports[p].defined || !app->ports[p].has_kernel)
+			continue;
+		snprintf(name, sizeof(name), "ethdev_rx-%u-0", app->ports[p].kernel_port_id);
+		if (lb_edge_redirect_all(name, "lb_from_kernel") < 0) {
+			fprintf(stderr, "cannot point %s at lb_from_kernel\n", name);
+			return -1;
+		}
 	}
 	if (clone_edges_ok(app) < 0)
 		return -1;
@@ -83,13 +108,22 @@ lb_graph_setup(struct lb_app *app)
 			fprintf(stderr, "cannot add the edges to %s (same index from every sending node)\n", name);
 			return -1;
 		}
+		if (!app->ports[p].has_kernel)
+			continue;
+		snprintf(name, sizeof(name), "ethdev_tx-%u", app->ports[p].kernel_port_id);
+		app->ports[p].kernel_tx_edge = lb_edge_add_tx(name);
+		if (app->ports[p].kernel_tx_edge == RTE_EDGE_ID_INVALID) {
+			fprintf(stderr, "cannot add the edges to %s (same index from every sending node)\n", name);
+			return -1;
+		}
 	}
 
 	/* ethdev_tx sends on queue = graph id, so ids must run 0..n-1. */
 	for (unsigned w = 0; w < cfg->nb_workers; w++) {
 		const struct lb_cfg_worker *cw = &cfg->workers[w];
 		static char rx_names[LB_CFG_MAX_RX_PER_WORKER][RTE_NODE_NAMESIZE];
-		const char *patterns[LB_CFG_MAX_RX_PER_WORKER + 1] = {"lb_*"};
+		static char kernel_names[LB_CFG_MAX_RX_PER_WORKER][RTE_NODE_NAMESIZE];
+		const char *patterns[2 * LB_CFG_MAX_RX_PER_WORKER + 1] = {"lb_*"};
 		uint16_t nb = 1;
 		char gname[RTE_GRAPH_NAMESIZE];
 
@@ -97,6 +131,12 @@ lb_graph_setup(struct lb_app *app)
 			snprintf(rx_names[r], sizeof(rx_names[r]), "ethdev_rx-%u-%u",
 				 app->ports[cw->rx[r].port].port_id, cw->rx[r].queue);
 			patterns[nb++] = rx_names[r];
+			/* a kernel interface: polled with its port's queue 0 */
+			const struct lb_port_info *pi = &app->ports[cw->rx[r].port];
+			if (cw->rx[r].queue == 0 && pi->has_kernel) {
+				snprintf(kernel_names[r], sizeof(kernel_names[r]), "ethdev_rx-%u-0", pi->kernel_port_id);
+				patterns[nb++] = kernel_names[r];
+			}
 		}
 		struct rte_graph_param prm = {
 			.socket_id = rte_lcore_to_socket_id(cw->lcore),

@@ -41,7 +41,7 @@ void lb_stats_destroy(struct lb_stats *s);
 
 /* What the [STATS] line shows, for the control API (any thread). */
 struct lb_stats_snapshot {
-	uint64_t rx, tx, drop, punt, gen;
+	uint64_t rx, tx, drop, punt, gen, from_kernel, to_kernel;
 	uint64_t drops[LB_DROP_COUNT];
 	uint64_t rx_pps, tx_pps, drop_pps; /* over the last stats interval */
 	uint64_t mbufs_in_use;

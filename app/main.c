@@ -23,6 +23,7 @@
 
 #include "app/lb_app.h"
 #include "control/lb_control.h"
+#include "control/lb_kernel_if.h"
 #include "nodes/lb_node_util.h"
 #include "setup/lb_dataplane_setup.h"
 
@@ -123,6 +124,10 @@ run(double duration)
 	stats = lb_stats_create(&app);
 	if (!stats || lb_slowpath_start(&app) < 0 || lb_ports_start(&app) < 0)
 		return -1;
+	if (lb_kernel_if_setup(&app.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
 
 	for (unsigned w = 0; w < app.cfg.nb_workers; w++) {
 		worker_args[w].id = w;
@@ -237,6 +242,7 @@ main(int argc, char **argv)
 
 	lb_control_stop();  /* when run() failed half-way: telemetry commands may still come */
 	lb_slowpath_stop();
+	lb_kernel_if_fini();
 	lb_dataplane_destroy(); /* the workers stopped: nothing enqueues any more */
 	lb_ports_close(&app);
 	/* every mbuf back: nothing leaked by a node, a ring or a port */

@@ -3,12 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_bus_vdev.h>
 #include <rte_ethdev.h>
 #include <rte_graph.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "app/lb_app.h"
+#include "control/lb_kernel_if.h"
+
+#define KERNEL_DESC 512 /* per queue of a kernel interface */
 
 static int
 port_id_of(const char *dev, uint16_t *port_id)
@@ -34,9 +38,60 @@ pool_size(const struct lb_config *cfg)
 		if (cfg->ports[p].defined)
 			n += cfg->ports[p].rx_queues * cfg->ports[p].rx_desc +
 			     cfg->nb_workers * cfg->ports[p].tx_desc;
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++)
+		if (cfg->ports[p].defined && cfg->ports[p].kernel[0])
+			n += (1 + cfg->nb_workers) * KERNEL_DESC;
 	/* objects held in node streams and mempool caches */
 	n += cfg->nb_workers * (4 * RTE_GRAPH_BURST_SIZE + 512) + 2048;
 	return RTE_MAX(n, 8191u);
+}
+
+static void
+kernel_vdev_name(unsigned p, char *name, size_t size)
+{
+	snprintf(name, size, "net_tap_lb%u", p);
+}
+
+/* Port p's kernel interface: a net_tap port with the port's MAC, one RX
+ * queue (polled by the worker of port p's queue 0) and a TX queue per
+ * worker; its sysctls set before its link goes up (lb_ports_start). */
+static int
+kernel_setup(struct lb_app *app, unsigned p)
+{
+	const struct lb_cfg_port *cp = &app->cfg.ports[p];
+	struct lb_port_info *pi = &app->ports[p];
+	const uint16_t nb_txq = app->cfg.nb_workers;
+	char name[32], args[96], mac[RTE_ETHER_ADDR_FMT_SIZE], err[256];
+	uint16_t kid;
+	int rc;
+
+	rte_ether_format_addr(mac, sizeof(mac), &pi->mac);
+	kernel_vdev_name(p, name, sizeof(name));
+	snprintf(args, sizeof(args), "iface=%s,mac=%s", cp->kernel, mac);
+	rc = rte_vdev_init(name, args);
+	if (rc < 0 || rte_eth_dev_get_port_by_name(name, &kid) < 0) {
+		fprintf(stderr, "port.%u: cannot create kernel interface %s (%s %s): %s\n", p, cp->kernel, name,
+			args, rte_strerror(rc < 0 ? -rc : ENODEV));
+		return -1;
+	}
+	pi->has_kernel = true;
+	pi->kernel_port_id = kid;
+	if (lb_kernel_if_prepare(cp->kernel, err, sizeof(err)) < 0) {
+		fprintf(stderr, "port.%u: kernel interface %s: %s\n", p, cp->kernel, err);
+		return -1;
+	}
+	struct rte_eth_conf conf = {0};
+	rc = rte_eth_dev_configure(kid, 1, nb_txq, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(kid, 0, KERNEL_DESC, rte_eth_dev_socket_id(kid), NULL, app->pool);
+	for (uint16_t q = 0; q < nb_txq && rc >= 0; q++)
+		rc = rte_eth_tx_queue_setup(kid, q, KERNEL_DESC, rte_eth_dev_socket_id(kid), NULL);
+	if (rc < 0) {
+		fprintf(stderr, "port.%u: kernel interface %s: set-up failed: %s\n", p, cp->kernel, rte_strerror(-rc));
+		return -1;
+	}
+	printf("[KERNEL] port %u iface=%s ethdev=%u mac=%s\n", p, cp->kernel, kid, mac);
+	return 0;
 }
 
 int
@@ -104,6 +159,8 @@ lb_ports_setup(struct lb_app *app)
 		rte_ether_format_addr(mac, sizeof(mac), &pi->mac);
 		printf("[PORT] %u ethdev=%u mac=%s rxq=%u txq=%u dev=%s\n", p, pid, mac, cp->rx_queues,
 		       nb_txq, cp->dev);
+		if (cp->kernel[0] && kernel_setup(app, p) < 0)
+			return -1;
 		continue;
 err:
 		fprintf(stderr, "port.%u (%s): set-up failed: %s\n", p, cp->dev, rte_strerror(-rc));
@@ -119,6 +176,8 @@ lb_ports_start(struct lb_app *app)
 		if (!app->ports[p].defined)
 			continue;
 		int rc = rte_eth_dev_start(app->ports[p].port_id);
+		if (rc == 0 && app->ports[p].has_kernel)
+			rc = rte_eth_dev_start(app->ports[p].kernel_port_id);
 		if (rc < 0) {
 			fprintf(stderr, "port.%u: start failed: %s\n", p, rte_strerror(-rc));
 			return -1;
@@ -138,6 +197,9 @@ lb_ports_print(const struct lb_app *app)
 		printf("[PORT] %u ethdev=%u ipackets=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64
 		       " opackets=%" PRIu64 " oerrors=%" PRIu64 "\n",
 		       p, pi->port_id, st.ipackets, st.imissed, st.ierrors, st.opackets, st.oerrors);
+		if (pi->has_kernel && rte_eth_stats_get(pi->kernel_port_id, &st) == 0)
+			printf("[KERNEL] port %u ethdev=%u from_kernel=%" PRIu64 " to_kernel=%" PRIu64 " oerrors=%" PRIu64 "\n",
+			       p, pi->kernel_port_id, st.ipackets, st.opackets, st.oerrors);
 	}
 }
 
@@ -151,5 +213,13 @@ lb_ports_close(struct lb_app *app)
 		rte_eth_dev_stop(app->ports[p].port_id);
 		rte_eth_dev_close(app->ports[p].port_id);
 		app->ports[p].defined = false;
+		if (app->ports[p].has_kernel) {
+			char name[32];
+			kernel_vdev_name(p, name, sizeof(name));
+			rte_eth_dev_stop(app->ports[p].kernel_port_id);
+			rte_eth_dev_close(app->ports[p].kernel_port_id);
+			rte_vdev_uninit(name);
+			app->ports[p].has_kernel = false;
+		}
 	}
 }

@@ -11,6 +11,7 @@
 
 #include "app/lb_app.h"
 #include "control/lb_arp.h"
+#include "control/lb_kernel_if.h"
 
 #define TICK_MS 100
 
@@ -34,6 +35,7 @@ slowpath_main(void *arg)
 			lb_arp_want((rte_be32_t)(uintptr_t)objs[i], now);
 		if (now - last_tick >= TICK_MS) {
 			lb_arp_tick(now);
+			lb_kernel_if_sync();
 			last_tick = now;
 		}
 		if (n == 0 && k == 0)

@@ -51,6 +51,8 @@ lb_stats_snapshot(struct lb_stats_snapshot *s)
 	s->drop = total_drops(&c);
 	s->punt = c.punted;
 	s->gen = c.generated;
+	s->from_kernel = c.from_kernel;
+	s->to_kernel = c.to_kernel;
 	s->mbufs_in_use = pool ? rte_mempool_in_use_count(pool) : 0;
 	memcpy(s->drops, c.drops, sizeof(s->drops));
 	pthread_mutex_lock(&rates_lock);
@@ -172,8 +174,10 @@ lb_stats_totals(struct lb_stats *s)
 	const struct lb_worker_counters *c = &s->now;
 
 	lb_counters_sum(&s->now);
-	printf("[TOTAL] RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 " PUNT=%" PRIu64 " GEN=%" PRIu64 "\n",
-	       c->rx, sent(c), total_drops(c), c->punted, c->generated);
+	/* RX + GEN + KIN = TX + DROP + PUNT; KOUT (to the kernel) is part of TX */
+	printf("[TOTAL] RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 " PUNT=%" PRIu64 " GEN=%" PRIu64
+	       " KIN=%" PRIu64 " KOUT=%" PRIu64 "\n",
+	       c->rx, sent(c), total_drops(c), c->punted, c->generated, c->from_kernel, c->to_kernel);
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
 		printf("[DROP] %s=%" PRIu64 "\n", lb_drop_reason_names[r], c->drops[r]);
 	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++)

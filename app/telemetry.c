@@ -14,6 +14,7 @@
 #include "app/lb_api.h"
 #include "app/lb_app.h"
 #include "control/lb_arp.h"
+#include "control/lb_kernel_if.h"
 #include "control/lb_control.h"
 
 #define PARAMS_MAX 256
@@ -404,6 +405,8 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "drop", s.drop);
 	rte_tel_data_add_dict_u64(d, "punt", s.punt);
 	rte_tel_data_add_dict_u64(d, "gen", s.gen);
+	rte_tel_data_add_dict_u64(d, "from_kernel", s.from_kernel);
+	rte_tel_data_add_dict_u64(d, "to_kernel", s.to_kernel);
 	rte_tel_data_add_dict_u64(d, "mbufs_in_use", s.mbufs_in_use);
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++) {
 		char key[64];
@@ -459,6 +462,12 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "unverified", st.unverified);
 	rte_tel_data_add_dict_u64(d, "change_limited", st.change_limited);
 	rte_tel_data_add_dict_u64(d, "requests_limited", st.requests_limited);
+	rte_tel_data_add_dict_u64(d, "to_kernel", st.to_kernel);
+	struct lb_kernel_if_stats ks;
+	lb_kernel_if_stats_get(&ks);
+	rte_tel_data_add_dict_u64(d, "kernel_pinned", ks.pinned);
+	rte_tel_data_add_dict_u64(d, "kernel_routes", ks.routes);
+	rte_tel_data_add_dict_u64(d, "kernel_sync_errors", ks.errors);
 	rte_tel_data_add_dict_u64(d, "neigh_rebuilds", lb_control_neigh_rebuilds());
 	rte_tel_data_add_dict_container(d, "entries", entries, 0);
 	return 0;

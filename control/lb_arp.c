@@ -40,6 +40,8 @@ struct arp_port {
 	struct rte_ether_addr mac;
 	rte_be32_t addr;
 	uint32_t mask; /* host order */
+	bool has_kernel;         /* a copy of each ARP frame goes to its kernel interface */
+	uint16_t kernel_port_id;
 };
 
 /* Control-side bookkeeping of each entry of lb_dp.neigh. */
@@ -132,6 +134,8 @@ lb_arp_init(const struct lb_config *cfg, const struct lb_port_info info[LB_MAX_P
 			.mac = info[p].mac,
 			.addr = cfg->ports[p].addr,
 			.mask = lb_prefix_mask(cfg->ports[p].prefix_len),
+			.has_kernel = info[p].has_kernel,
+			.kernel_port_id = info[p].kernel_port_id,
 		};
 	memset(table, 0, sizeof(table));
 	memset(&stats, 0, sizeof(stats));
@@ -459,6 +463,26 @@ claimed(struct neigh_ctl *n, const struct rte_ether_addr *mac, bool solicited, u
 	request(n, now_ms);
 }
 
+/* The kernel behind the port's kernel interface resolves its own peers
+ * (a BGP neighbour, an SSH client) from the ARP lb-graph receives; what it
+ * must not learn from strangers, lb_kernel_if.c pins. */
+static void
+copy_to_kernel(const struct arp_port *p, const struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, pool, 0, UINT32_MAX);
+	if (!c) {
+		stats.tx_full++;
+		return;
+	}
+	c->port = p->kernel_port_id;
+	if (rte_ring_sp_enqueue(lb_dp.ctl_tx, c) < 0) {
+		stats.tx_full++;
+		rte_pktmbuf_free(c);
+		return;
+	}
+	stats.to_kernel++;
+}
+
 static void
 arp_input(struct rte_mbuf *m, uint64_t now_ms)
 {
@@ -477,6 +501,8 @@ arp_input(struct rte_mbuf *m, uint64_t now_ms)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (p->has_kernel)
+		copy_to_kernel(p, m);
 	const uint16_t op = rte_be_to_cpu_16(arp->arp_opcode);
 	const rte_be32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
 	const struct rte_ether_addr sha = arp->arp_data.arp_sha;

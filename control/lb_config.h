@@ -17,6 +17,9 @@
 #define LB_MAX_TABLE_SIZE 1048573 /* largest prime below 2^20 */
 #define LB_DEFAULT_ICMP_RATE 100
 #define LB_MAX_ICMP_RATE 1000000
+#define LB_IFNAME_SIZE 16 /* IFNAMSIZ */
+#define LB_DEFAULT_KERNEL_RATE 10000
+#define LB_MAX_KERNEL_RATE 10000000
 
 struct lb_cfg_backend {
 	rte_be32_t addr;
@@ -57,6 +60,9 @@ struct lb_cfg_port {
 	bool check_gateway_mac; /* replies of routed backends only from the gateway's MAC */
 	uint32_t icmp_rate;     /* echo replies per second, 0: none */
 	uint32_t icmp_burst;    /* 0: as icmp_rate */
+	char kernel[LB_IFNAME_SIZE]; /* the port's kernel interface (net_tap), "" = none */
+	uint32_t kernel_rate;   /* packets per second to that interface */
+	uint32_t kernel_burst;  /* 0: as kernel_rate */
 	int line;
 };
 

@@ -307,6 +307,19 @@ port_gateway(struct parse_state *st, void *obj, const char *key, const char *val
 	return 1;
 }
 
+static int
+port_kernel(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_cfg_port *p = obj;
+	const size_t n = strlen(value);
+	if (n == 0 || n >= sizeof(p->kernel) || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n ||
+	    strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
+		return fail(st, st->line, key, "expected an interface name of 1..%zu characters of [A-Za-z0-9_.-]",
+			    sizeof(p->kernel) - 1);
+	strcpy(p->kernel, value);
+	return 1;
+}
+
 static const struct key_word dst_mac_words[] = {{"own", false}, {"any", true}, {NULL, 0}};
 
 static const struct key_desc port_keys[] = {
@@ -322,6 +335,10 @@ static const struct key_desc port_keys[] = {
 	{"icmp_rate", U32(struct lb_cfg_port, icmp_rate, 0, LB_MAX_ICMP_RATE, "icmp_rate (echo replies per second)"),
 	 .dflt = XSTR(LB_DEFAULT_ICMP_RATE)},
 	{"icmp_burst", U32(struct lb_cfg_port, icmp_burst, 1, LB_MAX_ICMP_RATE, "icmp_burst")}, /* default: icmp_rate */
+	{"kernel", FN(port_kernel)},
+	{"kernel_rate", U32(struct lb_cfg_port, kernel_rate, 1, LB_MAX_KERNEL_RATE, "kernel_rate (packets per second)"),
+	 .dflt = XSTR(LB_DEFAULT_KERNEL_RATE)},
+	{"kernel_burst", U32(struct lb_cfg_port, kernel_burst, 1, LB_MAX_KERNEL_RATE, "kernel_burst")}, /* default: kernel_rate */
 };
 
 static void *
@@ -347,6 +364,8 @@ port_end(struct parse_state *st, void *obj)
 		return fail(st, gw_line, "gateway", "needs the port's own addr");
 	if (p->gateway && !lb_cfg_port_on_link(p, p->gateway))
 		return fail(st, gw_line, "gateway", "not in the port's subnet");
+	if (p->kernel[0] && !p->addr)
+		return fail(st, key_line(st, obj, "kernel"), "kernel", "needs the port's own addr");
 	return 1;
 }
 
@@ -740,6 +759,9 @@ check_config(struct parse_state *st)
 		for (unsigned q = 0; q < p; q++)
 			if (cfg->ports[q].defined && strcmp(cfg->ports[q].dev, port->dev) == 0)
 				return fail(st, port->line, NULL, "same dev as port.%u", q);
+		for (unsigned q = 0; q < p && port->kernel[0]; q++)
+			if (cfg->ports[q].defined && strcmp(cfg->ports[q].kernel, port->kernel) == 0)
+				return fail(st, key_line(st, port, "kernel"), "kernel", "port.%u has that interface already", q);
 	}
 	if (nb_ports == 0)
 		return fail(st, st->line, "[port.N]", "no port defined");

@@ -52,6 +52,11 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 			cp->check_gateway_mac ? "on" : "off", cp->icmp_rate);
 		if (cp->icmp_burst)
 			fprintf(f, "icmp_burst = %u\n", cp->icmp_burst);
+		if (cp->kernel[0])
+			fprintf(f, "kernel = %s\n", cp->kernel);
+		fprintf(f, "kernel_rate = %u\n", cp->kernel_rate);
+		if (cp->kernel_burst)
+			fprintf(f, "kernel_burst = %u\n", cp->kernel_burst);
 	}
 	for (unsigned w = 0; w < cfg->nb_workers; w++) {
 		const struct lb_cfg_worker *cw = &cfg->workers[w];

@@ -240,6 +240,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 		/* The port's rate and burst, shared among the workers polling it. */
 		const unsigned n = pollers(cfg, p);
 		const uint32_t burst = cp->icmp_burst ? cp->icmp_burst : cp->icmp_rate;
+		const uint32_t kburst = cp->kernel_burst ? cp->kernel_burst : cp->kernel_rate;
 		uint8_t mac8[8] = {0};
 		memcpy(mac8, &ports[p].mac, RTE_ETHER_ADDR_LEN);
 		t->port_ids[t->nb_ports++] = ports[p].port_id;
@@ -256,7 +257,20 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 			.gateway = cp->gateway,
 			.icmp_rate = (cp->icmp_rate + n - 1) / n,
 			.icmp_burst = RTE_MAX((burst + n - 1) / n, 1u),
+			.has_kernel = ports[p].has_kernel,
+			.kernel_tx_edge = ports[p].kernel_tx_edge,
+			.kernel_rate = (cp->kernel_rate + n - 1) / n,
+			.kernel_burst = RTE_MAX((kburst + n - 1) / n, 1u),
 		};
+		if (ports[p].has_kernel)
+			t->ports[ports[p].kernel_port_id] = (struct lb_port_dp){
+				.is_kernel = true,
+				.tx_edge = ports[p].kernel_tx_edge, /* lb_ctl_out's copies of ARP frames */
+				.multi_seg = true,
+				.mac48 = LB_MAC48_NONE,
+				.wire_tx_edge = ports[p].tx_edge,
+				.wire_multi_seg = ports[p].multi_seg,
+			};
 	}
 	/* Each VIP and its address, and each port address. */
 	t->vip_table = lb_key_table_new(2 * cfg->nb_vips + t->nb_ports, socket_of_caller());

@@ -16,6 +16,10 @@ struct lb_port_info {
 	struct rte_ether_addr mac;
 	rte_edge_t tx_edge;         /* transmitting nodes -> ethdev_tx-<port_id> */
 	bool multi_seg;             /* the device sends chained mbufs (offload enabled) */
+	/* [port] kernel: the port's kernel interface, a net_tap port */
+	bool has_kernel;
+	uint16_t kernel_port_id;    /* its ethdev port id */
+	rte_edge_t kernel_tx_edge;  /* transmitting nodes -> ethdev_tx-<kernel_port_id> */
 };
 
 /* The address a backend's MAC is the MAC of: the backend itself when it is

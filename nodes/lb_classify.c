@@ -3,7 +3,11 @@
  *   - packets for a configured VIP to lb_hash,
  *   - replies from a configured backend to lb_reverse (back to the client),
  *   - ICMP echo requests to a VIP or port address to lb_icmp,
- *   - ARP to lb_punt (the control plane), when some port has an address.
+ *   - ARP to lb_punt (the control plane), when some port has an address,
+ *   - TCP, UDP and ICMP other than echo to the arrival port's own address,
+ *     when the port has a kernel interface, to lb_to_kernel; checked before
+ *     the return path, so a backend's ip:port writing to the host is never
+ *     taken for a reply to a client.
  * Everything else goes to a named drop reason.
  *
  * Trust rules (README "Robustness"): a frame must be addressed to the port's
@@ -33,6 +37,7 @@
 #define NEXT_REVERSE LB_NEXT_OWN(1)
 #define NEXT_ICMP LB_NEXT_OWN(2)
 #define NEXT_PUNT LB_NEXT_OWN(3)
+#define NEXT_KERNEL LB_NEXT_OWN(4)
 
 #define ICMP_ECHO_REQUEST 8
 
@@ -73,6 +78,30 @@ src_class(const struct lb_tables *t, rte_be32_t addr)
 	if (likely(!((t->src_filter[b >> 6] >> (b & 63)) & 1)))
 		return -1;
 	return lb_key_find(t->src_table, lb_src_key(addr));
+}
+
+/* For the host behind the arrival port's kernel interface (the destination
+ * is that port's address): from no martian or local source. */
+static __rte_noinline rte_edge_t
+to_kernel(const struct lb_tables *t, rte_be32_t src)
+{
+	if (martian_source(src) || src_class(t, src) == LB_SRC_LOCAL)
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+	return NEXT_KERNEL;
+}
+
+/* Not for a VIP, nor a backend's reply: to a port address with a kernel
+ * interface, the wrong way in (a port's address is reached by that port
+ * only), or nothing lb-graph serves. */
+static __rte_noinline rte_edge_t
+not_served(const struct lb_tables *t, rte_be32_t dst)
+{
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (p->has_kernel && p->addr == dst)
+			return LB_NEXT_DROP(LB_DROP_WRONG_PORT);
+	}
+	return LB_NEXT_DROP(LB_DROP_NO_VIP);
 }
 
 struct classify_arg {
@@ -162,24 +191,30 @@ classify_one(struct rte_mbuf *m, void *arg)
 		if (unlikely(l4 + sizeof(struct rte_icmp_hdr) > l4_end))
 			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
 		const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)(p + l4);
-		if (icmp->icmp_type != ICMP_ECHO_REQUEST || icmp->icmp_code != 0 ||
-		    lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) < 0)
-			return LB_NEXT_DROP(LB_DROP_NO_VIP);
+		const bool echo = icmp->icmp_type == ICMP_ECHO_REQUEST && icmp->icmp_code == 0;
+		if (!echo && ip->dst_addr == in->addr && in->has_kernel)
+			return to_kernel(t, ip->src_addr);
+		if (!echo || lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) < 0)
+			return not_served(t, ip->dst_addr);
 		/* No replies to where they could not go, nor to ourselves. */
 		if (martian_source(ip->src_addr) ||
 		    src_class(t, ip->src_addr) == LB_SRC_LOCAL)
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
 		return NEXT_ICMP; /* lb_icmp: subnet broadcast sources, the rate */
 	} else {
-		return LB_NEXT_DROP(LB_DROP_NO_VIP); /* VIPs are TCP or UDP only */
+		if (ip->dst_addr == in->addr && in->has_kernel)
+			return to_kernel(t, ip->src_addr);
+		return not_served(t, ip->dst_addr); /* VIPs are TCP or UDP only */
 	}
 
 	index = lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, dport, ip->next_proto_id));
 	if (index < 0) {
+		if (unlikely(ip->dst_addr == in->addr) && in->has_kernel)
+			return to_kernel(t, ip->src_addr);
 		/* Not for a VIP: maybe a backend's reply, to map back to its VIP. */
 		index = lb_key_find(t->rev_table, lb_key_make(ip->src_addr, sport, ip->next_proto_id));
 		if (index < 0)
-			return LB_NEXT_DROP(LB_DROP_NO_VIP);
+			return not_served(t, ip->dst_addr);
 		const struct lb_rev_entry *rev = &t->rev[index];
 		const struct lb_vip *vip = t->vips[rev->vip];
 		const struct lb_backend *be = &vip->backends[rev->backend];
@@ -233,9 +268,9 @@ static struct rte_node_register lb_classify_node = {
 	.name = "lb_classify",
 	.process = lb_classify_process_quad,
 	.init = lb_classify_process_init,
-	.nb_edges = LB_DROP_COUNT + 4,
+	.nb_edges = LB_DROP_COUNT + 5,
 	.next_nodes = {LB_DROP_EDGES[NEXT_HASH] = "lb_hash", [NEXT_REVERSE] = "lb_reverse",
-		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt"},
+		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt", [NEXT_KERNEL] = "lb_to_kernel"},
 };
 
 RTE_NODE_REGISTER(lb_classify_node);

@@ -1,5 +1,6 @@
 /* lb_ctl_out: a source node that sends what the control plane made (ARP
- * requests and replies) out of the port in each mbuf's `port` field. Only
+ * requests and replies, copies of ARP frames for a kernel interface) out of
+ * the port in each mbuf's `port` field. Only
  * worker 0's instance reads lb_dp.ctl_tx (single consumer); it sends on
  * that worker's TX queue like any other packet of the graph. */
 #include <rte_ring.h>
@@ -11,7 +12,7 @@ out_one(struct rte_mbuf *m, void *arg)
 {
 	const struct lb_tables *t = arg;
 
-	if (unlikely(m->port >= RTE_MAX_ETHPORTS || !t->ports[m->port].defined))
+	if (unlikely(m->port >= RTE_MAX_ETHPORTS || !(t->ports[m->port].defined || t->ports[m->port].is_kernel)))
 		return LB_NEXT_DROP(LB_DROP_NO_ROUTE);
 	return t->ports[m->port].tx_edge;
 }

@@ -23,6 +23,8 @@
 	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
 	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \
 	X(ICMP_RATE, "icmp_rate", "echo replies beyond the port's icmp_rate")                  \
+	X(KERNEL_RATE, "kernel_rate", "to a port's kernel interface beyond its kernel_rate") \
+	X(WRONG_PORT, "wrong_port", "to the address of a port with a kernel interface, arriving by another port") \
 	X(TX_CHAINED, "tx_chained", "a chained mbuf for a port that cannot send one")          \
 	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
 

@@ -7,40 +7,18 @@
 #include <rte_cycles.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
-#include <rte_meter.h>
-
+#include "nodes/lb_bucket.h"
 #include "nodes/lb_cksum.h"
 #include "nodes/lb_node_util.h"
 
 #define ICMP_ECHO_REPLY 0
 #define REPLY_TTL 64
 
-/* A worker's bucket for one port, set up on first use and again whenever
- * the port's rate or burst differ from what it was set up with. */
-struct icmp_bucket {
-	uint32_t rate, burst;
-	struct rte_meter_srtcm_profile profile;
-	struct rte_meter_srtcm meter;
-};
-static struct icmp_bucket buckets[LB_MAX_WORKERS][RTE_MAX_ETHPORTS];
-
-static inline bool
-icmp_allowed(struct icmp_bucket *b, const struct lb_port_dp *in, uint64_t now)
-{
-	if (unlikely(b->rate != in->icmp_rate || b->burst != in->icmp_burst)) {
-		struct rte_meter_srtcm_params prm = {.cir = in->icmp_rate, .cbs = in->icmp_burst, .ebs = 0};
-		b->rate = in->icmp_rate;
-		b->burst = in->icmp_burst;
-		if (!b->rate || rte_meter_srtcm_profile_config(&b->profile, &prm) < 0 ||
-		    rte_meter_srtcm_config(&b->meter, &b->profile) < 0)
-			b->rate = 0; /* no replies */
-	}
-	return b->rate && rte_meter_srtcm_color_blind_check(&b->meter, &b->profile, now, 1) == RTE_COLOR_GREEN;
-}
+static struct lb_bucket buckets[LB_MAX_WORKERS][RTE_MAX_ETHPORTS];
 
 struct icmp_arg {
 	const struct lb_tables *t;
-	struct icmp_bucket *buckets; /* this worker's, by port id */
+	struct lb_bucket *buckets; /* this worker's, by port id */
 	uint64_t now;
 };
 
@@ -65,7 +43,7 @@ icmp_one(struct rte_mbuf *m, void *arg)
 	}
 	if (unlikely(m->nb_segs > 1 && !in->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
-	if (!icmp_allowed(&a->buckets[m->port], in, a->now))
+	if (!lb_bucket_allow(&a->buckets[m->port], in->icmp_rate, in->icmp_burst, a->now))
 		return LB_NEXT_DROP(LB_DROP_ICMP_RATE);
 
 	/* Swapping the addresses leaves the IP checksum as it is. */

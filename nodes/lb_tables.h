@@ -74,6 +74,17 @@ struct lb_port_dp {
 	rte_be32_t gateway;        /* 0: none */
 	uint32_t icmp_rate;        /* echo replies per second and worker polling it; 0: none */
 	uint32_t icmp_burst;
+	/* [port] kernel: the port's kernel interface (a net_tap port) takes
+	 * what comes for addr and lb-graph does not answer itself */
+	bool has_kernel;
+	rte_edge_t kernel_tx_edge; /* to ethdev_tx-<the tap> */
+	uint32_t kernel_rate;      /* packets per second and worker polling the port */
+	uint32_t kernel_burst;
+	/* The tap's own entry (defined is false): what its kernel sends
+	 * leaves by wire_tx_edge (ethdev_tx-<the port>) */
+	bool is_kernel;
+	bool wire_multi_seg;
+	rte_edge_t wire_tx_edge;
 };
 
 /* What the source-address table (lb_tables.src_table) says of an address:

@@ -28,7 +28,8 @@ wait_ctl() {
 	return 1
 }
 
-# totals LOG: "RX TX DROP PUNT GEN" from lb-graph's [TOTAL] line.
+# totals LOG: "RX TX DROP PUNT GEN KIN KOUT" from lb-graph's [TOTAL] line
+# (RX + GEN + KIN = TX + DROP + PUNT).
 totals() {
-	sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\)/\1 \2 \3 \4 \5/p' "$1"
+	sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\) KIN=\([0-9]*\) KOUT=\([0-9]*\)$/\1 \2 \3 \4 \5 \6 \7/p' "$1"
 }

@@ -29,6 +29,7 @@ static rte_edge_t sink_edge;
 
 static struct rte_mbuf *src_queue[HARNESS_MAX_PKTS];
 static unsigned src_n, src_pos;
+static rte_edge_t src_edge; /* 0: lb_classify, 1: lb_from_kernel */
 static struct rte_mbuf **sink_out;
 static unsigned sink_n;
 
@@ -87,7 +88,7 @@ test_src_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16
 	memcpy(node->objs, &src_queue[src_pos], n * sizeof(void *));
 	src_pos += n;
 	node->idx = n;
-	rte_node_next_stream_move(g, node, 0);
+	rte_node_next_stream_move(g, node, src_edge);
 	return n;
 }
 
@@ -115,8 +116,8 @@ static struct rte_node_register test_src = {
 	.name = "test_src",
 	.flags = RTE_NODE_SOURCE_F,
 	.process = test_src_process,
-	.nb_edges = 1,
-	.next_nodes = {"lb_classify"},
+	.nb_edges = 2,
+	.next_nodes = {"lb_classify", "lb_from_kernel"},
 };
 RTE_NODE_REGISTER(test_src);
 
@@ -261,6 +262,15 @@ harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
 {
 	harness_rings_drain();
 	return harness_run_keep(in, n, out);
+}
+
+unsigned
+harness_run_from_kernel(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
+{
+	src_edge = 1;
+	const unsigned got = harness_run(in, n, out);
+	src_edge = 0;
+	return got;
 }
 
 unsigned

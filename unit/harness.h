@@ -42,6 +42,8 @@ unsigned harness_rings_drain(void);
  * these frames are walked); returns how many reached the sink, whose mbufs
  * are in out[] (caller frees with harness_free_out). */
 unsigned harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
+/* harness_run into lb_from_kernel instead: frames a kernel interface sent. */
+unsigned harness_run_from_kernel(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 /* The same, with the rings as they are. */
 unsigned harness_run_keep(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 void harness_free_out(struct rte_mbuf **out, unsigned n);

@@ -25,6 +25,7 @@ static const struct {
 	{"trust", register_trust_tests, true},
 	{"arp", register_arp_tests, true},
 	{"live_control", register_live_control_tests, true},
+	{"kernel", register_kernel_tests, true},
 };
 
 int

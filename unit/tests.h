@@ -8,3 +8,4 @@ void register_return_path_tests(void);
 void register_key_table_tests(void);
 void register_trust_tests(void);
 void register_arp_tests(void);
+void register_kernel_tests(void);
