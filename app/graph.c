@@ -123,7 +123,10 @@ lb_graph_setup(struct lb_app *app)
 		const struct lb_cfg_worker *cw = &cfg->workers[w];
 		static char rx_names[LB_CFG_MAX_RX_PER_WORKER][RTE_NODE_NAMESIZE];
 		static char kernel_names[LB_CFG_MAX_RX_PER_WORKER][RTE_NODE_NAMESIZE];
-		const char *patterns[2 * LB_CFG_MAX_RX_PER_WORKER + 1] = {"lb_*"};
+		/* the sources: every lb node they lead to joins by its edges
+		 * (lb_from_kernel only behind a kernel interface's RX: alone,
+		 * it would be an isolated node, which rte_graph refuses) */
+		const char *patterns[2 * LB_CFG_MAX_RX_PER_WORKER + 1] = {"lb_ctl_out"};
 		uint16_t nb = 1;
 		char gname[RTE_GRAPH_NAMESIZE];
 

@@ -41,6 +41,9 @@ usage(FILE *f)
 		"  stats                                   the counters of the [STATS] line\n"
 		"  config                                  the running configuration, as INI\n"
 		"  arp                                     neighbour table and ARP counters\n"
+		"  health [VIP]                            every health check: health, last result, since, counters\n"
+		"  health VIP on|off                       switch a VIP's checks on or off (off: all serve)\n"
+		"  health force VIP IP:PORT up|down|auto   force a backend's health for maintenance (auto: the checks')\n"
 		"The socket is /var/run/dpdk/<prefix>/dpdk_telemetry.v2; the prefix comes from\n"
 		"-p, or from --file-prefix in the [eal] args of the INI file given with -c.\n"
 		"Exit: 0 done, 1 refused (reason on stderr), 2 usage, 3 no connection.\n");
@@ -205,7 +208,7 @@ read_vip(int fd, const char *name, FILE *out)
 		}
 		json_t *be = json_object_get(v, "backend"), *mac = json_object_get(v, "mac"),
 		       *w = json_object_get(v, "weight"), *st = json_object_get(v, "state"),
-		       *pk = json_object_get(v, "backend_pkts");
+		       *pk = json_object_get(v, "backend_pkts"), *hl = json_object_get(v, "health");
 		total = json_integer_value(json_object_get(v, "nb_backends"));
 		if (first == 0) {
 			fprintf(out, "vip %s %s:%" JSON_INTEGER_FORMAT "/%s out_port %" JSON_INTEGER_FORMAT " hash %s",
@@ -218,14 +221,15 @@ read_vip(int fd, const char *name, FILE *out)
 				fprintf(out, " table_size %" JSON_INTEGER_FORMAT,
 					json_integer_value(json_object_get(v, "table_size")));
 			fprintf(out, " pkts %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(v, "pkts")));
-			fprintf(out, "  %-21s %-17s %6s %-7s %s\n", "backend", "mac", "weight", "state", "pkts");
+			fprintf(out, "  %-21s %-17s %6s %-7s %12s  %s\n", "backend", "mac", "weight", "state", "pkts", "health");
 		}
 		size_t n = json_array_size(be);
 		for (size_t i = 0; i < n; i++)
-			fprintf(out, "  %-21s %-17s %6" JSON_INTEGER_FORMAT " %-7s %" JSON_INTEGER_FORMAT "\n",
+			fprintf(out, "  %-21s %-17s %6" JSON_INTEGER_FORMAT " %-7s %12" JSON_INTEGER_FORMAT "  %s\n",
 				json_string_value(json_array_get(be, i)), json_string_value(json_array_get(mac, i)),
 				json_integer_value(json_array_get(w, i)), json_string_value(json_array_get(st, i)),
-				json_integer_value(json_array_get(pk, i)));
+				json_integer_value(json_array_get(pk, i)),
+				json_string_value(json_array_get(hl, i)) ? json_string_value(json_array_get(hl, i)) : "-");
 		first += n;
 		json_decref(v);
 		if (n == 0)
@@ -260,6 +264,39 @@ static int
 read_vip_cb(int fd, const void *name, FILE *out)
 {
 	return read_vip(fd, name, out);
+}
+
+/* /lb/health page by page (its lines, counters once); arg: the VIP or NULL. */
+static int
+read_health(int fd, const void *arg, FILE *out)
+{
+	const char *vip = arg;
+	unsigned first = 0, total;
+	char params[96];
+
+	do {
+		snprintf(params, sizeof(params), "%u%s%s", first, vip ? " " : "", vip ? vip : "");
+		json_t *v = call(fd, LB_API_HEALTH, params), *e = json_object_get(v, LB_KEY_ENTRIES);
+		if (!e) {
+			int rc = print_reply("health", v);
+			json_decref(v);
+			return rc == EXIT_OK ? -1 : rc;
+		}
+		if (first == 0)
+			fprintf(out, "checks: %" JSON_INTEGER_FORMAT " sent: %" JSON_INTEGER_FORMAT " ok: %" JSON_INTEGER_FORMAT
+				     " failed: %" JSON_INTEGER_FORMAT "\n",
+				json_integer_value(json_object_get(v, "checks")), json_integer_value(json_object_get(v, "sent")),
+				json_integer_value(json_object_get(v, "ok")), json_integer_value(json_object_get(v, "failed")));
+		total = json_integer_value(json_object_get(v, "checks"));
+		size_t n = json_array_size(e);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "  %s\n", json_string_value(json_array_get(e, i)));
+		first += n;
+		json_decref(v);
+		if (n == 0)
+			break;
+	} while (first < total);
+	return EXIT_OK;
 }
 
 static int
@@ -403,6 +440,14 @@ main(int argc, char **argv)
 		cmd = LB_API_ARP;
 	else if (strcmp(argv[0], "drop") == 0 && nargs <= 1)
 		cmd = LB_API_DROP;
+	else if (strcmp(argv[0], "health") == 0 && nargs <= 1)
+		cmd = LB_API_HEALTH;
+	else if (strcmp(argv[0], "health") == 0 && nargs == 4 && strcmp(args[0], "force") == 0) {
+		cmd = LB_API_HEALTH_FORCE;
+		nargs--;
+		args++;
+	} else if (strcmp(argv[0], "health") == 0 && nargs == 2 && strcmp(args[0], "force") != 0)
+		cmd = LB_API_HEALTH_SET;
 	else if (strcmp(argv[0], "backend") == 0 && nargs >= 1) {
 		static const struct { const char *sub, *cmd; int min, max; } subs[] = {
 			{"add", LB_API_BACKEND_ADD, 2, 4}, {"del", LB_API_BACKEND_DEL, 2, 2},
@@ -432,6 +477,8 @@ main(int argc, char **argv)
 		rc = paged(fd, params, read_vip_cb, "the VIP");
 	else if (strcmp(cmd, LB_API_VIPS) == 0)
 		rc = show_vips(fd);
+	else if (strcmp(cmd, LB_API_HEALTH) == 0 && !raw_json)
+		rc = paged(fd, nargs ? args[0] : NULL, read_health, "the health checks");
 	else if (strcmp(cmd, LB_API_ARP) == 0 && !raw_json)
 		rc = paged(fd, NULL, read_arp, "the neighbour table");
 	else if (strcmp(cmd, LB_API_CONFIG) == 0 && !raw_json)

@@ -23,6 +23,7 @@
 
 #include "app/lb_app.h"
 #include "control/lb_control.h"
+#include "control/lb_health.h"
 #include "control/lb_kernel_if.h"
 #include "nodes/lb_node_util.h"
 #include "setup/lb_dataplane_setup.h"
@@ -124,7 +125,7 @@ run(double duration)
 	stats = lb_stats_create(&app);
 	if (!stats || lb_slowpath_start(&app) < 0 || lb_ports_start(&app) < 0)
 		return -1;
-	if (lb_kernel_if_setup(&app.cfg, err, sizeof(err)) < 0) {
+	if (lb_kernel_if_setup(&app.cfg, err, sizeof(err)) < 0 || lb_health_start(err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -162,8 +163,9 @@ run(double duration)
 	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	lb_stats_totals(stats);
-	/* the reverse of start-up: the control core (telemetry threads run on)
-	 * before the slow path and its neighbour table */
+	/* the reverse of start-up: the checker, the control core (telemetry
+	 * threads run on) before the slow path and its neighbour table */
+	lb_health_stop();
 	lb_control_stop();
 	lb_slowpath_stop();
 	lb_ports_print(&app);
@@ -240,6 +242,7 @@ main(int argc, char **argv)
 		rc = lb_ports_setup(&app) < 0 || lb_graph_setup(&app) < 0 || run(duration) < 0;
 	}
 
+	lb_health_stop();
 	lb_control_stop();  /* when run() failed half-way: telemetry commands may still come */
 	lb_slowpath_stop();
 	lb_kernel_if_fini();

@@ -14,6 +14,7 @@
 #include "app/lb_api.h"
 #include "app/lb_app.h"
 #include "control/lb_arp.h"
+#include "control/lb_health.h"
 #include "control/lb_kernel_if.h"
 #include "control/lb_control.h"
 
@@ -178,6 +179,16 @@ cmd_drop(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* "up: HTTP 200 (12 s)", with what overrides it; "-" without a check. */
+static void
+health_text(const struct lb_health_view *h, char *out, size_t size)
+{
+	const uint64_t age = (lb_arp_now_ms() - h->since_ms) / 1000;
+	snprintf(out, size, "%s%s%s: %s (%" PRIu64 " s)", lb_health_name(h->health),
+		 h->force == LB_FORCE_UP ? ", forced up" : h->force == LB_FORCE_DOWN ? ", forced down" : "",
+		 h->checks_on ? "" : ", checks off", h->last, age);
+}
+
 struct vip_query {
 	const char *name;
 	uint32_t first;
@@ -240,7 +251,7 @@ fill_vip(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
 	struct vip_query *q = arg;
 	const struct lb_cfg_vip *v = NULL;
-	char addr[INET_ADDRSTRLEN], text[128];
+	char addr[INET_ADDRSTRLEN], text[192];
 	uint64_t pkts = 0;
 
 	for (unsigned i = 0; i < cfg->nb_vips && !v; i++)
@@ -255,13 +266,14 @@ fill_vip(const struct lb_config *cfg, uint64_t generation, void *arg)
 
 	struct rte_tel_data *be = rte_tel_data_alloc(), *mac = rte_tel_data_alloc(),
 			    *weight = rte_tel_data_alloc(), *state = rte_tel_data_alloc(),
-			    *bpkts = rte_tel_data_alloc();
-	if (!be || !mac || !weight || !state || !bpkts) {
+			    *bpkts = rte_tel_data_alloc(), *health = rte_tel_data_alloc();
+	if (!be || !mac || !weight || !state || !bpkts || !health) {
 		q->error = "out of memory";
 		rte_tel_data_free(be), rte_tel_data_free(mac), rte_tel_data_free(weight);
-		rte_tel_data_free(state), rte_tel_data_free(bpkts);
+		rte_tel_data_free(state), rte_tel_data_free(bpkts), rte_tel_data_free(health);
 		return;
 	}
+	rte_tel_data_start_array(health, RTE_TEL_STRING_VAL);
 	rte_tel_data_start_array(be, RTE_TEL_STRING_VAL);
 	rte_tel_data_start_array(mac, RTE_TEL_STRING_VAL);
 	rte_tel_data_start_array(weight, RTE_TEL_U64_VAL);
@@ -278,6 +290,12 @@ fill_vip(const struct lb_config *cfg, uint64_t generation, void *arg)
 		rte_tel_data_add_array_u64(weight, cb->weight);
 		rte_tel_data_add_array_string(state, cb->weight ? "active" : "drained");
 		rte_tel_data_add_array_u64(bpkts, backend_pkts(cb->slot));
+		struct lb_health_view h;
+		if (lb_health_get(v->name, cb->addr, cb->port, &h))
+			health_text(&h, text, sizeof(text));
+		else
+			snprintf(text, sizeof(text), "-");
+		rte_tel_data_add_array_string(health, text);
 	}
 
 	struct rte_tel_data *d = q->d;
@@ -299,6 +317,7 @@ fill_vip(const struct lb_config *cfg, uint64_t generation, void *arg)
 	rte_tel_data_add_dict_container(d, "weight", weight, 0);
 	rte_tel_data_add_dict_container(d, "state", state, 0);
 	rte_tel_data_add_dict_container(d, "backend_pkts", bpkts, 0);
+	rte_tel_data_add_dict_container(d, "health", health, 0);
 }
 
 static int
@@ -473,6 +492,99 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+#define HEALTH_PAGE 400
+
+struct health_page {
+	uint32_t first, n, total;
+	uint64_t sent, ok, failed;
+	struct rte_tel_data *lines;
+};
+
+static void
+add_health(const struct lb_health_view *h, void *arg)
+{
+	static const char *const kinds[] = {"none", "tcp", "http", "udp"};
+	struct health_page *p = arg;
+	char addr[INET_ADDRSTRLEN], state[160], line[320];
+
+	p->sent += h->sent, p->ok += h->ok, p->failed += h->failed;
+	if (p->total++ < p->first || p->n >= HEALTH_PAGE)
+		return;
+	inet_ntop(AF_INET, &h->addr, addr, sizeof(addr));
+	health_text(h, state, sizeof(state));
+	snprintf(line, sizeof(line), "%s %s:%u %s %s; sent %" PRIu64 " ok %" PRIu64 " failed %" PRIu64 "%s", h->vip,
+		 addr, h->port, kinds[h->kind], state, h->sent, h->ok, h->failed, h->down ? "; out of selection" : "");
+	rte_tel_data_add_array_string(p->lines, line);
+	p->n++;
+}
+
+static int
+cmd_health(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char buf[PARAMS_MAX], *w[2];
+	struct health_page p = {0};
+	int n = split(params, buf, sizeof(buf), w, 2);
+
+	if (n < 0 || (n >= 1 && lb_parse_u32(w[0], 0, UINT32_MAX, &p.first) < 0))
+		return reply_usage(d, n, "usage: " LB_API_HEALTH "[,FIRST [VIP]]");
+	p.lines = rte_tel_data_alloc();
+	if (!p.lines)
+		return reply_error(d, "out of memory");
+	rte_tel_data_start_array(p.lines, RTE_TEL_STRING_VAL);
+	lb_health_read(n == 2 ? w[1] : NULL, add_health, &p);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "checks", p.total);
+	rte_tel_data_add_dict_u64(d, "sent", p.sent);
+	rte_tel_data_add_dict_u64(d, "ok", p.ok);
+	rte_tel_data_add_dict_u64(d, "failed", p.failed);
+	rte_tel_data_add_dict_u64(d, LB_KEY_FIRST, p.first);
+	rte_tel_data_add_dict_container(d, LB_KEY_ENTRIES, p.lines, 0);
+	return 0;
+}
+
+static int
+cmd_health_set(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char buf[PARAMS_MAX], why[160], *w[2];
+	bool on;
+	int n = split(params, buf, sizeof(buf), w, 2);
+
+	if (n != 2)
+		return reply_usage(d, n, "usage: " LB_API_HEALTH_SET ",VIP on|off");
+	if (lb_parse_bool(w[1], &on) < 0)
+		return reply_error(d, "expected on or off");
+	if (lb_health_switch(w[0], on, why, sizeof(why)) < 0)
+		return reply_error(d, why);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, LB_KEY_OK, on ? "checks on" : "checks off: every backend serves by its weight");
+	return 0;
+}
+
+static int
+cmd_health_force(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char buf[PARAMS_MAX], why[160], *w[3];
+	rte_be32_t addr;
+	uint16_t port;
+	const char *perr;
+	int n = split(params, buf, sizeof(buf), w, 3);
+
+	if (n != 3)
+		return reply_usage(d, n, "usage: " LB_API_HEALTH_FORCE ",VIP IP:PORT up|down|auto");
+	if (lb_parse_addr_port(w[1], &addr, &port, &perr) < 0)
+		return reply_error(d, perr);
+	const enum lb_health_force f = strcmp(w[2], "up") == 0 ? LB_FORCE_UP
+				       : strcmp(w[2], "down") == 0 ? LB_FORCE_DOWN
+				       : strcmp(w[2], "auto") == 0 ? LB_FORCE_NONE : (enum lb_health_force)-1;
+	if ((int)f < 0)
+		return reply_error(d, "expected up, down or auto");
+	if (lb_health_force(w[0], addr, port, f, why, sizeof(why)) < 0)
+		return reply_error(d, why);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, LB_KEY_OK, f == LB_FORCE_NONE ? "health from the checks again" : "health forced");
+	return 0;
+}
+
 int
 lb_telemetry_register(void)
 {
@@ -491,6 +603,9 @@ lb_telemetry_register(void)
 		{LB_API_STATS, cmd_stats, "Packet counters and rates. No parameters"},
 		{LB_API_CONFIG, cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
 		{LB_API_ARP, cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
+		{LB_API_HEALTH, cmd_health, "Every health check. Parameters: [FIRST [VIP]]"},
+		{LB_API_HEALTH_SET, cmd_health_set, "A VIP's checks on or off. Parameters: VIP on|off"},
+		{LB_API_HEALTH_FORCE, cmd_health_force, "Force a backend's health. Parameters: VIP IP:PORT up|down|auto"},
 	};
 	for (unsigned i = 0; i < RTE_DIM(cmds); i++)
 		if (rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help) < 0)

@@ -229,7 +229,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	const char *patterns[] = {"bench_src", "lb_*", "bench_sink"};
+	/* what bench_src leads to joins by its edges */
+	const char *patterns[] = {"bench_src", "lb_ctl_out", "bench_sink"};
 	struct rte_graph_param prm = {.socket_id = (int)rte_socket_id(), .nb_node_patterns = 3,
 				      .node_patterns = patterns};
 	if (rte_graph_create("nodebench", &prm) == RTE_GRAPH_ID_INVALID) {

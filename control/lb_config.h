@@ -29,6 +29,29 @@ struct lb_cfg_backend {
 	uint32_t weight; /* 0 = drained: no new flow hashes to it */
 	uint16_t slot;   /* its counters in lb_worker_counters.backend_pkts */
 	int line;
+	/* Run time, never in the INI: its health check says down, or an
+	 * operator forced it down (control/lb_health.c); kept apart from the
+	 * weight, the admin state. */
+	bool down;
+};
+
+enum lb_check_kind { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_HTTP, LB_CHECK_UDP };
+enum lb_all_down { LB_ALL_DOWN_DROP, LB_ALL_DOWN_OPEN };
+#define LB_CHECK_TEXT_SIZE 256
+
+/* [vip] check*: how its backends are checked. */
+struct lb_cfg_check {
+	enum lb_check_kind kind;
+	uint16_t port;         /* 0: the backend's */
+	uint32_t interval_ms;  /* plus up to 10% jitter */
+	uint32_t timeout_ms;
+	uint32_t rise, fall;
+	char path[LB_CHECK_TEXT_SIZE];   /* http */
+	char host[LB_CHECK_TEXT_SIZE];   /* http Host header, "" = the backend's address */
+	uint64_t status[8];              /* http: bit (code - 100) for each expected code */
+	char status_text[64];            /* as written, for the dump */
+	char send[LB_CHECK_TEXT_SIZE];   /* udp payload */
+	char expect[LB_CHECK_TEXT_SIZE]; /* udp: the reply must contain it, "" = any reply */
 };
 
 enum lb_hash_kind { LB_HASH_MAGLEV, LB_HASH_MODULO };
@@ -43,6 +66,8 @@ struct lb_cfg_vip {
 	uint32_t table_size; /* maglev: prime number of lookup entries */
 	uint32_t nb_backends;
 	struct lb_cfg_backend *backends; /* malloc'ed, LB_MAX_BACKENDS at most */
+	struct lb_cfg_check check;
+	enum lb_all_down all_down; /* every backend with a weight down: drop, or use them all */
 	int line;
 };
 

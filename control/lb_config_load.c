@@ -461,6 +461,83 @@ vip_table_size(struct parse_state *st, void *obj, const char *key, const char *v
 	return 1;
 }
 
+static int
+check_text(struct parse_state *st, const char *key, const char *value, char *dst, size_t size)
+{
+	const size_t n = strlen(value);
+	if (n >= size)
+		return fail(st, st->line, key, "longer than %zu characters", size - 1);
+	for (size_t i = 0; i < n; i++)
+		if (!isprint((unsigned char)value[i]))
+			return fail(st, st->line, key, "printable characters only");
+	strcpy(dst, value);
+	return 1;
+}
+
+static int
+vip_check_path(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_cfg_vip *v = obj;
+	if (value[0] != '/' || strpbrk(value, " \t"))
+		return fail(st, st->line, key, "expected a path that starts with '/' and has no spaces");
+	return check_text(st, key, value, v->check.path, sizeof(v->check.path));
+}
+
+static int
+vip_check_host(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_cfg_vip *v = obj;
+	if (!*value || strpbrk(value, " \t:/"))
+		return fail(st, st->line, key, "expected a host name, without spaces, ':' or '/'");
+	return check_text(st, key, value, v->check.host, sizeof(v->check.host));
+}
+
+/* "200", "200-399", "200,204,301-302": codes 100..599. */
+static int
+vip_check_status(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_cfg_vip *v = obj;
+	char copy[64], *save, *tok;
+	if (strlen(value) >= sizeof(copy))
+		return fail(st, st->line, key, "longer than %zu characters", sizeof(copy) - 1);
+	snprintf(copy, sizeof(copy), "%s", value);
+	memset(v->check.status, 0, sizeof(v->check.status));
+	bool any = false;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t lo, hi;
+		char *dash = strchr(tok, '-');
+		if (dash)
+			*dash = '\0';
+		if (lb_parse_u32(tok, 100, 599, &lo) < 0 || lb_parse_u32(dash ? dash + 1 : tok, lo, 599, &hi) < 0)
+			return fail(st, st->line, key, "expected HTTP status codes 100..599 and ranges, e.g. 200-399 or 200,204");
+		for (uint32_t c = lo; c <= hi; c++)
+			v->check.status[(c - 100) / 64] |= 1ull << ((c - 100) % 64);
+		any = true;
+	}
+	if (!any)
+		return fail(st, st->line, key, "expected HTTP status codes 100..599 and ranges, e.g. 200-399 or 200,204");
+	snprintf(v->check.status_text, sizeof(v->check.status_text), "%s", value);
+	return 1;
+}
+
+static int
+vip_check_send(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_cfg_vip *v = obj;
+	return check_text(st, key, value, v->check.send, sizeof(v->check.send));
+}
+
+static int
+vip_check_expect(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_cfg_vip *v = obj;
+	return check_text(st, key, value, v->check.expect, sizeof(v->check.expect));
+}
+
+static const struct key_word check_words[] = {
+	{"none", LB_CHECK_NONE}, {"tcp", LB_CHECK_TCP}, {"http", LB_CHECK_HTTP}, {"udp", LB_CHECK_UDP}, {NULL, 0}};
+static const struct key_word all_down_words[] = {{"drop", LB_ALL_DOWN_DROP}, {"open", LB_ALL_DOWN_OPEN}, {NULL, 0}};
+
 static const struct key_word proto_words[] = {{"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP}, {NULL, 0}};
 static const struct key_word hash_words[] = {{"maglev", LB_HASH_MAGLEV}, {"modulo", LB_HASH_MODULO}, {NULL, 0}};
 
@@ -472,7 +549,48 @@ static const struct key_desc vip_keys[] = {
 	{"backend", FN(vip_backend), .flags = KEY_REPEATABLE},
 	{"hash", WORD(struct lb_cfg_vip, hash, hash_words), .dflt = "maglev"},
 	{"table_size", FN(vip_table_size), .dflt = XSTR(LB_DEFAULT_TABLE_SIZE)},
+	{"check", WORD(struct lb_cfg_vip, check.kind, check_words), .dflt = "none"},
+	{"check_port", U32(struct lb_cfg_vip, check.port, 1, 65535, "check_port")}, /* default: the backend's */
+	{"check_interval_ms", U32(struct lb_cfg_vip, check.interval_ms, 100, 3600000, "check_interval_ms"), .dflt = "2000"},
+	{"check_timeout_ms", U32(struct lb_cfg_vip, check.timeout_ms, 10, 60000, "check_timeout_ms"), .dflt = "1000"},
+	{"check_rise", U32(struct lb_cfg_vip, check.rise, 1, 100, "check_rise"), .dflt = "2"},
+	{"check_fall", U32(struct lb_cfg_vip, check.fall, 1, 100, "check_fall"), .dflt = "3"},
+	{"check_path", FN(vip_check_path), .dflt = "/"},
+	{"check_host", FN(vip_check_host)},
+	{"check_status", FN(vip_check_status), .dflt = "200-399"},
+	{"check_send", FN(vip_check_send), .dflt = "ping"},
+	{"check_expect", FN(vip_check_expect)},
+	{"all_down", WORD(struct lb_cfg_vip, all_down, all_down_words), .dflt = "drop"},
 };
+
+/* The check keys fit the kind, and the probes have their way out: the
+ * out_port's kernel interface (checked with the ports, check_config). */
+static int
+vip_end(struct parse_state *st, void *obj)
+{
+	const struct lb_cfg_vip *v = obj;
+	static const struct {
+		const char *key;
+		enum lb_check_kind kind;
+	} only[] = {{"check_path", LB_CHECK_HTTP}, {"check_host", LB_CHECK_HTTP}, {"check_status", LB_CHECK_HTTP},
+		    {"check_send", LB_CHECK_UDP}, {"check_expect", LB_CHECK_UDP}};
+	for (unsigned i = 0; i < RTE_DIM(only); i++) {
+		const int line = key_line(st, obj, only[i].key);
+		if (line && v->check.kind != only[i].kind)
+			return fail(st, line, only[i].key, "only for check = %s", only[i].kind == LB_CHECK_HTTP ? "http" : "udp");
+	}
+	static const char *const timing[] = {"check_port", "check_interval_ms", "check_timeout_ms", "check_rise",
+					     "check_fall"};
+	for (unsigned i = 0; i < RTE_DIM(timing) && v->check.kind == LB_CHECK_NONE; i++) {
+		const int line = key_line(st, obj, timing[i]);
+		if (line)
+			return fail(st, line, timing[i], "needs a check (check = tcp, http or udp)");
+	}
+	if (v->check.timeout_ms > v->check.interval_ms)
+		return fail(st, key_line(st, obj, "check_timeout_ms") ? key_line(st, obj, "check_timeout_ms") : v->line,
+			    "check_timeout_ms", "longer than check_interval_ms (%u)", v->check.interval_ms);
+	return 1;
+}
 
 static void *
 vip_begin(struct parse_state *st, const char *suffix)
@@ -503,7 +621,7 @@ static const struct section_desc section_descs[] = {
 	{"lb", KEYS(lb_keys), .begin = eal_begin},
 	{"port.", KEYS(port_keys), .begin = port_begin, .end = port_end},
 	{"worker.", KEYS(worker_keys), .begin = worker_begin},
-	{"vip.", KEYS(vip_keys), .begin = vip_begin},
+	{"vip.", KEYS(vip_keys), .begin = vip_begin, .end = vip_end},
 };
 #define SINGLETONS 2 /* eal and lb: their defaults hold when the file has no such section */
 
@@ -814,6 +932,10 @@ check_config(struct parse_state *st)
 		if (!cfg->ports[v->out_port].defined)
 			return fail(st, key_line(st, v, "out_port"), "out_port", "port %u is not defined",
 				    v->out_port);
+		if (v->check.kind != LB_CHECK_NONE && !cfg->ports[v->out_port].kernel[0])
+			return fail(st, key_line(st, v, "check"), "check",
+				    "needs a kernel interface on the out_port ([port.%u] kernel): the probes leave by "
+				    "the data's port and next hop", v->out_port);
 		for (unsigned j = 0; j < i; j++) {
 			const struct lb_cfg_vip *o = &cfg->vips[j];
 			if (o->addr == v->addr && o->port == v->port && o->proto == v->proto)

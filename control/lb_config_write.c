@@ -14,6 +14,28 @@ write_mac(FILE *f, const struct rte_ether_addr *mac)
 	fputs(buf, f);
 }
 
+static void
+write_check(FILE *f, const struct lb_cfg_check *c)
+{
+	static const char *const kinds[] = {"none", "tcp", "http", "udp"};
+	if (c->kind == LB_CHECK_NONE)
+		return;
+	fprintf(f, "check = %s\ncheck_interval_ms = %u\ncheck_timeout_ms = %u\ncheck_rise = %u\ncheck_fall = %u\n",
+		kinds[c->kind], c->interval_ms, c->timeout_ms, c->rise, c->fall);
+	if (c->port)
+		fprintf(f, "check_port = %u\n", c->port);
+	if (c->kind == LB_CHECK_HTTP) {
+		fprintf(f, "check_path = %s\ncheck_status = %s\n", c->path, c->status_text);
+		if (c->host[0])
+			fprintf(f, "check_host = %s\n", c->host);
+	}
+	if (c->kind == LB_CHECK_UDP) {
+		fprintf(f, "check_send = %s\n", c->send);
+		if (c->expect[0])
+			fprintf(f, "check_expect = %s\n", c->expect);
+	}
+}
+
 void
 lb_config_write(FILE *f, const struct lb_config *cfg)
 {
@@ -71,7 +93,9 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 		fprintf(f, "\n[vip.%s]\naddr = %s\nport = %u\nproto = %s\nout_port = %u\nhash = %s\n", v->name,
 			addr, v->port, lb_proto_name(v->proto), v->out_port,
 			v->hash == LB_HASH_MAGLEV ? "maglev" : "modulo");
-		fprintf(f, "table_size = %u\n", v->table_size);
+		fprintf(f, "table_size = %u\nall_down = %s\n", v->table_size,
+			v->all_down == LB_ALL_DOWN_OPEN ? "open" : "drop");
+		write_check(f, &v->check);
 		for (uint32_t b = 0; b < v->nb_backends; b++) {
 			const struct lb_cfg_backend *be = &v->backends[b];
 			inet_ntop(AF_INET, &be->addr, addr, sizeof(addr));

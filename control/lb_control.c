@@ -233,6 +233,26 @@ lb_control_backend_weight(const char *vip, rte_be32_t addr, uint16_t port, uint3
 	return rc;
 }
 
+int
+lb_control_backend_down(const char *vip, rte_be32_t addr, uint16_t port, bool down, struct lb_control_result *r)
+{
+	struct lb_cfg_vip cand;
+	int rc = -1, i, b;
+
+	pthread_mutex_lock(&lock);
+	if ((i = locate(vip, addr, port, &b, r)) >= 0) {
+		if (live->vips[i].backends[b].down == down) {
+			rc = 0; /* nothing to publish */
+			r->generation = generation;
+		} else if (copy_vip(i, &cand, r) == 0) {
+			cand.backends[b].down = down;
+			rc = publish_commit(i, &cand, r);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 void
 lb_control_drop(bool on)
 {

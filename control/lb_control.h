@@ -35,6 +35,10 @@ int lb_control_backend_add(const char *vip, const struct lb_cfg_backend *be, str
 int lb_control_backend_del(const char *vip, rte_be32_t addr, uint16_t port, struct lb_control_result *r);
 int lb_control_backend_weight(const char *vip, rte_be32_t addr, uint16_t port, uint32_t weight,
 			      struct lb_control_result *r);
+/* The backend's run-time state (health, or forced: lb_cfg_backend.down):
+ * its VIP rebuilt and published when it changed. */
+int lb_control_backend_down(const char *vip, rte_be32_t addr, uint16_t port, bool down,
+			    struct lb_control_result *r);
 void lb_control_drop(bool on);
 
 /* A batch of neighbour changes (lb_arp_tick, once per tick): kept in the

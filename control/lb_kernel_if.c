@@ -169,9 +169,14 @@ kif_of(int ifindex)
 	return NULL;
 }
 
+/* Under the control lock (collect): mac is the INI's, else the control
+ * plane's copy of the neighbour table has it, else NULL. */
 static void
 want_pin(rte_be32_t addr, int ifindex, const struct rte_ether_addr *mac)
 {
+	struct rte_ether_addr known;
+	if (!mac && lb_control_neigh_mac(addr, &known))
+		mac = &known;
 	for (unsigned i = 0; i < nb_want_pins; i++)
 		if (want_pins[i].addr == addr && want_pins[i].ifindex == ifindex) {
 			if (mac && !want_pins[i].has_mac)
@@ -249,7 +254,7 @@ apply(void)
 	for (unsigned i = 0; i < nb_want_pins; i++) {
 		struct pin *w = &want_pins[i];
 		const struct pin *old = pin_find(pins, nb_pins, w);
-		if (!w->has_mac && !lb_control_neigh_mac(w->addr, &w->mac)) {
+		if (!w->has_mac) {
 			/* not resolved (yet, or any more): the last pin stays, so
 			 * the kernel never learns this one from the wire */
 			if (old)

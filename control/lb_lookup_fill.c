@@ -17,13 +17,40 @@ lb_is_prime(uint32_t n)
 	return 1;
 }
 
+bool
+lb_vip_all_down(const struct lb_cfg_vip *v)
+{
+	bool weighted = false;
+	for (uint32_t i = 0; i < v->nb_backends; i++) {
+		if (v->backends[i].weight && !v->backends[i].down)
+			return false;
+		weighted |= v->backends[i].weight != 0;
+	}
+	return weighted;
+}
+
+/* The weight backend b has in the table: none while it is down, unless
+ * every backend with a weight is down and the VIP fails open. */
+static uint32_t
+weight_of(const struct lb_cfg_vip *v, const struct lb_cfg_backend *b, bool open)
+{
+	return b->down && !open ? 0 : b->weight;
+}
+
+static bool
+fails_open(const struct lb_cfg_vip *v)
+{
+	return v->all_down == LB_ALL_DOWN_OPEN && lb_vip_all_down(v);
+}
+
 uint32_t
 lb_lookup_size(const struct lb_cfg_vip *v)
 {
+	const bool open = fails_open(v);
 	uint32_t total = 0;
 
 	for (uint32_t i = 0; i < v->nb_backends; i++)
-		total += v->backends[i].weight;
+		total += weight_of(v, &v->backends[i], open);
 	return total ? v->table_size : 0;
 }
 
@@ -33,10 +60,11 @@ lb_lookup_size(const struct lb_cfg_vip *v)
 static int
 fill_modulo(uint16_t *entry, const struct lb_cfg_vip *v)
 {
+	const bool open = fails_open(v);
 	uint32_t b = 0, w = 0;
 
 	for (uint32_t s = 0; s < v->table_size; s++) {
-		while (w >= v->backends[b].weight) { /* next backend with weight left */
+		while (w >= weight_of(v, &v->backends[b], open)) { /* next backend with weight left */
 			b = b + 1 == v->nb_backends ? 0 : b + 1;
 			w = 0;
 		}
@@ -68,6 +96,7 @@ fill_maglev(uint16_t *entry, const struct lb_cfg_vip *v, uint32_t seed)
 	uint32_t *offset = calloc(n, sizeof(uint32_t)), *skip = calloc(n, sizeof(uint32_t));
 	uint32_t *next = calloc(n, sizeof(uint32_t)), *credit = calloc(n, sizeof(uint32_t));
 	uint32_t max_weight = 0, filled = 0;
+	const bool open = fails_open(v);
 	int rc = -1;
 
 	if (!offset || !skip || !next || !credit)
@@ -75,14 +104,14 @@ fill_maglev(uint16_t *entry, const struct lb_cfg_vip *v, uint32_t seed)
 	for (uint32_t i = 0; i < n; i++) {
 		offset[i] = identity_hash(&v->backends[i], seed ^ 0x6d61676cu) % M;
 		skip[i] = identity_hash(&v->backends[i], seed ^ 0x736b6970u) % (M - 1) + 1;
-		if (v->backends[i].weight > max_weight)
-			max_weight = v->backends[i].weight;
+		if (weight_of(v, &v->backends[i], open) > max_weight)
+			max_weight = weight_of(v, &v->backends[i], open);
 	}
 	for (uint32_t s = 0; s < M; s++)
 		entry[s] = UINT16_MAX;
 	while (filled < M) {
 		for (uint32_t i = 0; i < n && filled < M; i++) {
-			credit[i] += v->backends[i].weight;
+			credit[i] += weight_of(v, &v->backends[i], open);
 			while (credit[i] >= max_weight && filled < M) {
 				uint32_t slot;
 				credit[i] -= max_weight;

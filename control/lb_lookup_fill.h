@@ -8,12 +8,19 @@
  * instances with the same configuration build identical tables. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "control/lb_config.h"
 
+/* Backends that are down (health or forced: lb_cfg_backend.down) get no
+ * entry, drained ones (weight 0) neither; when every backend with a weight
+ * is down, a VIP with all_down = open uses them all by weight, one with
+ * all_down = drop has no table. */
+bool lb_vip_all_down(const struct lb_cfg_vip *v);
+
 /* Entries the table of v needs: table_size; 0 when no backend has a weight
- * (nothing to pick from). */
+ * and is up (nothing to pick from). */
 uint32_t lb_lookup_size(const struct lb_cfg_vip *v);
 
 /* Fill entry[0..lb_lookup_size(v)-1] with backend indexes. 0 or -1 (ENOMEM). */

@@ -100,6 +100,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_cfg_vip *c
 			(!op->addr || lb_cfg_port_on_link(op, cv->backends[b].addr) || op->check_gateway_mac);
 		v->backends[b].nat = lb_nat_delta(v->addr, v->port, v->backends[b].addr, v->backends[b].port);
 	}
+	v->all_down = lb_vip_all_down(cv) && cv->all_down == LB_ALL_DOWN_DROP;
 	if (lut_size) {
 		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),
 					       RTE_CACHE_LINE_SIZE, socket);

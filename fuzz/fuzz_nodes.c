@@ -37,7 +37,7 @@
 
 static const char fuzz_ini[] =
 	"[lb]\nhash_seed = 0x5eed\n"
-	"[port.0]\ndev = net_null0\naddr = 10.20.0.1/24\ngateway = 10.20.0.254\n[worker.1]\nrx = 0:0\n"
+	"[port.0]\ndev = net_null0\naddr = 10.20.0.1/24\ngateway = 10.20.0.254\nkernel = lbk0\n[worker.1]\nrx = 0:0\n"
 	"[vip.web]\naddr = 198.51.100.10\nport = 80\nproto = tcp\nout_port = 0\ntable_size = 251\n"
 	"backend = 10.20.0.11:8080\nbackend = 10.20.0.12:8080 02:00:00:00:00:12 weight=3\n"
 	"[vip.dns]\naddr = 198.51.100.20\nport = 53\nproto = udp\nout_port = 0\nhash = modulo\n"
@@ -46,6 +46,7 @@ static const char fuzz_ini[] =
 
 static struct lb_config cfg;
 static unsigned in_use_start;
+#define FUZZ_TAP 5
 
 /* The reply to the request the first tick sent (a backend, the gateway). */
 static void
@@ -59,7 +60,14 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	if (harness_init() < 0 || harness_load_live(fuzz_ini, &cfg) < 0) {
+	/* port 0 has a kernel interface: ethdev 5, whose TX leads to the sink too */
+	if (harness_init() < 0)
+		goto fail;
+	harness_ports[0].has_kernel = true;
+	harness_ports[0].kernel_port_id = FUZZ_TAP;
+	harness_ports[0].kernel_tx_edge = harness_ports[0].tx_edge;
+	if (harness_load_live(fuzz_ini, &cfg) < 0) {
+fail:
 		fprintf(stderr, "lb-fuzz: set-up failed\n");
 		exit(1);
 	}
@@ -130,8 +138,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		return 0;
 	}
+	/* flag 16: what port 0's kernel interface sent (lb_from_kernel) */
 	before = lb_counters[harness_graph_id()];
-	unsigned n = harness_run(&m, 1, out);
+	if (flags & 16)
+		m->port = FUZZ_TAP;
+	unsigned n = (flags & 16) ? harness_run_from_kernel(&m, 1, out) : harness_run(&m, 1, out);
 	after = lb_counters[harness_graph_id()];
 	for (unsigned i = 0; i < 2; i++)
 		if (segs[i])
@@ -140,8 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t drops = 0;
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
 		drops += after.drops[r] - before.drops[r];
-	if (after.rx - before.rx != 1 || n != after.forwarded - before.forwarded ||
-	    n + drops + (after.punted - before.punted) != 1) {
+	const uint64_t in = (after.rx - before.rx) + (after.from_kernel - before.from_kernel);
+	if (in != 1 || n != after.forwarded - before.forwarded || n + drops + (after.punted - before.punted) != 1) {
 		fprintf(stderr, "lb-fuzz: the frame did not end exactly once\n");
 		abort();
 	}

@@ -19,6 +19,7 @@
 	X(BAD_L4_LEN, "bad_l4_len", "UDP length outside 8..IP payload; TCP data offset below 5 or past it") \
 	X(POLICY, "policy", "VIP traffic while the global drop switch is on")                \
 	X(NO_BACKEND, "no_backend", "the VIP has no backend with a weight")                                 \
+	X(NO_HEALTHY_BACKEND, "no_healthy_backend", "every backend of the VIP with a weight is down (all_down = drop)") \
 	X(NO_NEIGHBOR, "no_neighbor", "no MAC known yet for the next hop (ARP asked)")         \
 	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
 	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \

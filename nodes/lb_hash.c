@@ -42,7 +42,7 @@ hash_select(struct rte_mbuf *m, const uint16_t *entry)
 	struct lb_mbuf_meta *meta = lb_meta(m);
 
 	if (unlikely(entry == NULL))
-		return LB_NEXT_DROP(LB_DROP_NO_BACKEND);
+		return meta->vip->all_down ? LB_NEXT_DROP(LB_DROP_NO_HEALTHY_BACKEND) : LB_NEXT_DROP(LB_DROP_NO_BACKEND);
 	meta->backend = &meta->vip->backends[*entry];
 	return NEXT_REWRITE;
 }

@@ -57,7 +57,8 @@ struct lb_vip {
 	struct rte_ether_addr src_mac; /* MAC of the output port */
 	uint32_t nb_backends;
 	struct lb_backend *backends;
-	struct lb_lookup *lookup;   /* NULL when no backend has a weight */
+	struct lb_lookup *lookup;   /* NULL when no backend has a weight and is up */
+	bool all_down;              /* lookup is NULL because every weighted backend is down */
 	char name[LB_NAME_SIZE];
 };
 

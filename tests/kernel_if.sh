@@ -1,49 +1,17 @@
 #!/usr/bin/env bash
-# The kernel interface ([port.N] kernel, net_tap) with real kernel peers:
-#   client (lbkcli) -- port 0 [lb-graph in lbk, taps lbk0 lbk1] port 1 -- lbkgw -- lbkbe
-# lbkgw is an on-link backend and the gateway to lbkbe, an off-link one.
-# Checks: TCP from the client to port 0's address reaches a listener on
-# lbk0; the host reaches both backends (on-link, and by the host route
-# through the gateway); a forged gratuitous ARP leaves the kernel's pinned
-# entry alone; a flood to the port address is cut at kernel_rate while the
-# VIP serves every request; conservation with the tap terms.
-# Everything it creates is removed on exit.
+# The kernel interface ([port.N] kernel, net_tap) with real kernel peers
+# (the namespaces of tests/kernel_topology.sh). Checks: TCP from the client
+# to port 0's address reaches a listener on lbk0; the host reaches both
+# backends (on-link, and by the host route through the gateway); a forged
+# gratuitous ARP leaves the kernel's pinned entry alone; a flood to the port
+# address is cut at kernel_rate while the VIP serves every request;
+# conservation with the tap terms.
 set -u
 . "$(dirname "$0")/lib.sh"
 build=${1:-build}
-NS_LB=lbk NS_CLI=lbkcli NS_GW=lbkgw NS_BE=lbkbe
-ALL_NS="$NS_LB $NS_CLI $NS_GW $NS_BE"
 tmp=$(mktemp -d /tmp/lb-kernel.XXXXXX)
 conf=$tmp/kernel.ini
-pids=()
-pass=0 fail=0
-
-expect() { if eval "$1"; then pass=$((pass + 1)); echo "ok: $2"; else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-# wait_for SECONDS COMMAND...: until COMMAND succeeds, polling every 0.1 s
-wait_for() {
-	local t=$1; shift
-	for _ in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	return 1
-}
-
-cleanup() {
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	for pid in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null
-	done
-	for ns in $ALL_NS; do ip netns del "$ns" 2>/dev/null; done
-	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-quiet_link() { # NS DEV
-	in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-	in_ns "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1
-	in_ns "$1" ip link set "$2" up
-}
+. "$(dirname "$0")/kernel_topology.sh"
 
 cat >"$conf" <<EOT
 [eal]
@@ -72,43 +40,6 @@ out_port = 1
 backend = 10.31.0.254:8080
 backend = 10.32.0.12:8080
 EOT
-
-setup() {
-	for ns in $ALL_NS; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	for ns in $ALL_NS; do ip netns add "$ns" && in_ns "$ns" ip link set lo up || return 1; done
-	ip link add k0 netns $NS_LB type veth peer name kc0 netns $NS_CLI || return 1
-	ip link add k1 netns $NS_LB type veth peer name kg0 netns $NS_GW || return 1
-	ip link add kg1 netns $NS_GW type veth peer name kb0 netns $NS_BE || return 1
-	quiet_link $NS_LB k0; quiet_link $NS_LB k1
-	quiet_link $NS_CLI kc0; quiet_link $NS_GW kg0; quiet_link $NS_GW kg1; quiet_link $NS_BE kb0
-	in_ns $NS_CLI ip addr add 10.30.0.2/24 dev kc0
-	in_ns $NS_CLI ip route add default via 10.30.0.1
-	in_ns $NS_GW ip addr add 10.31.0.254/24 dev kg0
-	in_ns $NS_GW ip addr add 10.32.0.254/24 dev kg1
-	in_ns $NS_GW sysctl -qw net.ipv4.ip_forward=1
-	in_ns $NS_GW ip route add 10.30.0.0/24 via 10.31.0.1
-	in_ns $NS_BE ip addr add 10.32.0.12/24 dev kb0
-	in_ns $NS_BE ip route add default via 10.32.0.254
-	mkdir -p "$tmp/gw" "$tmp/be"
-	echo "backend gw" >"$tmp/gw/index.html"
-	echo "backend be" >"$tmp/be/index.html"
-	ip netns exec $NS_GW /usr/bin/python3 -m http.server 8080 --bind 10.31.0.254 --directory "$tmp/gw" \
-		>"$tmp/http-gw.log" 2>&1 &
-	pids+=($!)
-	ip netns exec $NS_BE /usr/bin/python3 -m http.server 8080 --bind 10.32.0.12 --directory "$tmp/be" \
-		>"$tmp/http-be.log" 2>&1 &
-	pids+=($!)
-	wait_for 10 in_ns $NS_GW sh -c "ss -Hltn 'sport = :8080' | grep -q LISTEN" || return 1
-	wait_for 10 in_ns $NS_BE sh -c "ss -Hltn 'sport = :8080' | grep -q LISTEN" || return 1
-	ip netns exec $NS_LB "$build/app/lb-graph" -c "$conf" >"$tmp/lb.log" 2>&1 &
-	lb_pid=$!
-	pids+=($lb_pid)
-	wait_ctl "$build" "$conf" || return 1
-	wait_for 10 in_ns $NS_LB ip link show lbk1 up
-}
 
 if ! setup; then
 	echo "FAIL: set-up (namespaces, veths, lb-graph):"

@@ -48,6 +48,7 @@ for build in "${@:-build}"; do
 	suite "lb-gen over memif [$build]" timeout -k 10 120 bash tests/memif_gen.sh "$build"
 	suite "real traffic (netns, af_packet) [$build]" timeout -k 10 300 bash tests/netns_e2e.sh "$build"
 	suite "kernel interface (netns, net_tap) [$build]" timeout -k 10 300 bash tests/kernel_if.sh "$build"
+	suite "health checks (netns, real servers) [$build]" timeout -k 10 300 bash tests/health.sh "$build"
 	suite "lb-nodebench (make bench-nodes) [$build]" timeout -k 10 300 bash tests/nodebench.sh "$build"
 done
 

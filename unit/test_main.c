@@ -26,6 +26,7 @@ static const struct {
 	{"arp", register_arp_tests, true},
 	{"live_control", register_live_control_tests, true},
 	{"kernel", register_kernel_tests, true},
+	{"health", register_health_tests, false},
 };
 
 int

@@ -9,3 +9,4 @@ void register_key_table_tests(void);
 void register_trust_tests(void);
 void register_arp_tests(void);
 void register_kernel_tests(void);
+void register_health_tests(void);
