@@ -482,6 +482,7 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "change_limited", st.change_limited);
 	rte_tel_data_add_dict_u64(d, "requests_limited", st.requests_limited);
 	rte_tel_data_add_dict_u64(d, "to_kernel", st.to_kernel);
+	rte_tel_data_add_dict_u64(d, "kernel_limited", st.kernel_limited);
 	struct lb_kernel_if_stats ks;
 	lb_kernel_if_stats_get(&ks);
 	rte_tel_data_add_dict_u64(d, "kernel_pinned", ks.pinned);

@@ -40,8 +40,10 @@ struct arp_port {
 	struct rte_ether_addr mac;
 	rte_be32_t addr;
 	uint32_t mask; /* host order */
-	bool has_kernel;         /* a copy of each ARP frame goes to its kernel interface */
+	bool has_kernel;         /* a copy of each ARP frame goes to its kernel interface, */
 	uint16_t kernel_port_id;
+	struct rte_meter_srtcm_profile copy_profile; /* within the port's kernel_rate */
+	struct rte_meter_srtcm copy_meter;
 };
 
 /* Control-side bookkeeping of each entry of lb_dp.neigh. */
@@ -137,6 +139,14 @@ lb_arp_init(const struct lb_config *cfg, const struct lb_port_info info[LB_MAX_P
 			.has_kernel = info[p].has_kernel,
 			.kernel_port_id = info[p].kernel_port_id,
 		};
+	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
+		const struct lb_cfg_port *cp = &cfg->ports[p];
+		struct rte_meter_srtcm_params kp = {.cir = cp->kernel_rate ? cp->kernel_rate : 1,
+						    .cbs = cp->kernel_burst ? cp->kernel_burst : RTE_MAX(cp->kernel_rate, 1u)};
+		if (ports[p].has_kernel && (rte_meter_srtcm_profile_config(&ports[p].copy_profile, &kp) < 0 ||
+					    rte_meter_srtcm_config(&ports[p].copy_meter, &ports[p].copy_profile) < 0))
+			return -1;
+	}
 	memset(table, 0, sizeof(table));
 	memset(&stats, 0, sizeof(stats));
 	for (unsigned c = 0; c < NB_CLASSES; c++)
@@ -467,8 +477,14 @@ claimed(struct neigh_ctl *n, const struct rte_ether_addr *mac, bool solicited, u
  * (a BGP neighbour, an SSH client) from the ARP lb-graph receives; what it
  * must not learn from strangers, lb_kernel_if.c pins. */
 static void
-copy_to_kernel(const struct arp_port *p, const struct rte_mbuf *m)
+copy_to_kernel(struct arp_port *p, const struct rte_mbuf *m)
 {
+	/* kernel-bound like what lb_to_kernel sends: within kernel_rate */
+	if (rte_meter_srtcm_color_blind_check(&p->copy_meter, &p->copy_profile, rte_get_tsc_cycles(), 1) !=
+	    RTE_COLOR_GREEN) {
+		stats.kernel_limited++;
+		return;
+	}
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, pool, 0, UINT32_MAX);
 	if (!c) {
 		stats.tx_full++;

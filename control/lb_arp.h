@@ -39,6 +39,7 @@ struct lb_arp_stats {
 	uint64_t change_limited;   /* verified changes refused by the per-entry rate */
 	uint64_t requests_limited; /* requests not sent: the global budget was spent */
 	uint64_t to_kernel;        /* copies of frames handed to a port's kernel interface */
+	uint64_t kernel_limited;   /* ... not made: beyond the port's kernel_rate */
 	uint64_t generation;       /* grows with every change of the table */
 };
 

@@ -3,6 +3,7 @@
  * and validates everything, so the app can refuse a bad file before the
  * EAL or any port is touched. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -20,7 +21,7 @@
 #include "control/lb_lookup_fill.h"
 
 #define MAX_SECTIONS (2 + LB_MAX_PORTS + LB_MAX_WORKERS + LB_MAX_VIPS)
-#define MAX_KEYS 16 /* per section kind */
+#define MAX_KEYS 32 /* per section kind (the tables are checked against it below) */
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
@@ -624,6 +625,9 @@ static const struct section_desc section_descs[] = {
 	{"vip.", KEYS(vip_keys), .begin = vip_begin, .end = vip_end},
 };
 #define SINGLETONS 2 /* eal and lb: their defaults hold when the file has no such section */
+static_assert(RTE_DIM(eal_keys) <= MAX_KEYS && RTE_DIM(lb_keys) <= MAX_KEYS && RTE_DIM(port_keys) <= MAX_KEYS &&
+		      RTE_DIM(worker_keys) <= MAX_KEYS && RTE_DIM(vip_keys) <= MAX_KEYS,
+	      "a section has more keys than struct section can track");
 
 /* ---- reading a key ---- */
 

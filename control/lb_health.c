@@ -219,6 +219,10 @@ probe_start(struct target *t, uint64_t now)
 	t->sent++;
 	t->busy = true;
 	t->deadline_ms = now + vc->check.timeout_ms;
+	/* from this start, not from the result: a backend that times out is
+	 * still checked every interval, and down within fall x (interval +
+	 * jitter) + timeout (the timeout is at most the interval) */
+	t->due_ms = now + lb_health_next_ms(vc->check.interval_ms, (uint32_t)rte_rand());
 	switch (vc->check.kind) {
 	case LB_CHECK_TCP:
 		t->fd = socket_to(t, vc, SOCK_STREAM, &why);
@@ -286,7 +290,6 @@ result(struct target *t, bool ok, const char *why, uint64_t now)
 	ok ? t->ok++ : t->failed++;
 	t->last_ok = ok;
 	snprintf(t->last, sizeof(t->last), "%s", why);
-	t->due_ms = now + lb_health_next_ms(vc->check.interval_ms, (uint32_t)rte_rand());
 	if (!vc->on || !lb_health_step(&t->st, ok, vc->check.rise, vc->check.fall))
 		return;
 	char addr[INET_ADDRSTRLEN];

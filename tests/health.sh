@@ -64,14 +64,7 @@ check_fall = $FALL
 EOT
 
 udp_server() { # NS ADDR: answers "pong from NS" on 7007, pid in udp_pid
-	ip netns exec "$1" /usr/bin/python3 -c "
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('$2', 7007))
-while True:
-    data, peer = s.recvfrom(2048)
-    s.sendto(b'pong from $1', peer)
-" >/dev/null 2>&1 &
+	ip netns exec "$1" /usr/bin/python3 tests/udp_echo.py "$2" 7007 "pong from $1" >/dev/null 2>&1 &
 	udp_pid=$!
 	pids+=($udp_pid)
 }
