@@ -22,6 +22,8 @@ int lb_eal_init(struct lb_app *app, const char *prog);
 
 /* app/ports.c */
 int lb_ports_setup(struct lb_app *app);
+/* The mbufs the pool gets ([eal] mbufs, or from ports and workers). */
+unsigned lb_ports_pool_size(const struct lb_config *cfg);
 int lb_ports_start(struct lb_app *app);
 void lb_ports_close(struct lb_app *app);
 void lb_ports_print(const struct lb_app *app);

@@ -41,6 +41,7 @@ usage(FILE *f)
 		"  stats                                   the counters of the [STATS] line\n"
 		"  config                                  the running configuration, as INI\n"
 		"  arp                                     neighbour table and ARP counters\n"
+		"  flows                                   each worker's flow table: entries, hits, expiries, flood guard\n"
 		"  health [VIP]                            every health check: health, last result, since, counters\n"
 		"  health VIP on|off                       switch a VIP's checks on or off (off: all serve)\n"
 		"  health force VIP IP:PORT up|down|auto   force a backend's health for maintenance (auto: the checks')\n"
@@ -442,6 +443,8 @@ main(int argc, char **argv)
 		cmd = LB_API_DROP;
 	else if (strcmp(argv[0], "health") == 0 && nargs <= 1)
 		cmd = LB_API_HEALTH;
+	else if (strcmp(argv[0], "flows") == 0 && nargs == 0)
+		cmd = LB_API_FLOWS;
 	else if (strcmp(argv[0], "health") == 0 && nargs == 4 && strcmp(args[0], "force") == 0) {
 		cmd = LB_API_HEALTH_FORCE;
 		nargs--;
@@ -477,7 +480,15 @@ main(int argc, char **argv)
 		rc = paged(fd, params, read_vip_cb, "the VIP");
 	else if (strcmp(cmd, LB_API_VIPS) == 0)
 		rc = show_vips(fd);
-	else if (strcmp(cmd, LB_API_HEALTH) == 0 && !raw_json)
+	else if (strcmp(cmd, LB_API_FLOWS) == 0 && !raw_json) {
+		json_t *v = call(fd, cmd, NULL), *e = json_object_get(v, LB_KEY_ENTRIES);
+		rc = e ? EXIT_OK : print_reply("flows", v);
+		if (e && json_array_size(e) == 0)
+			printf("no flow table (no VIP has affinity = flow)\n");
+		for (size_t i = 0; e && i < json_array_size(e); i++)
+			printf("%s\n", json_string_value(json_array_get(e, i)));
+		json_decref(v);
+	} else if (strcmp(cmd, LB_API_HEALTH) == 0 && !raw_json)
 		rc = paged(fd, nargs ? args[0] : NULL, read_health, "the health checks");
 	else if (strcmp(cmd, LB_API_ARP) == 0 && !raw_json)
 		rc = paged(fd, NULL, read_arp, "the neighbour table");

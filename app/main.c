@@ -7,6 +7,7 @@
  * before the first graph is created, and the tables are published before
  * the workers start. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_version.h>
 
 #include "app/lb_app.h"
@@ -86,6 +88,33 @@ static bool
 node_loop_quad(const struct lb_config *cfg)
 {
 	return cfg->node_loop == LB_LOOP_QUAD || (cfg->node_loop == LB_LOOP_AUTO && rte_eal_has_hugepages());
+}
+
+/* The mbuf pool and the flow tables against the EAL's -m (when [eal] args
+ * gives one): refused before anything starts, with the figures. */
+static int
+memory_check(const struct lb_config *cfg, const char *path)
+{
+	const char *m = strstr(cfg->eal_args, "-m ");
+	unsigned long mb;
+	if (!m || sscanf(m + 3, "%lu", &mb) != 1)
+		return 0;
+	bool flows = false;
+	for (unsigned i = 0; i < cfg->nb_vips; i++)
+		flows |= cfg->vips[i].affinity;
+	const uint64_t pool = (uint64_t)lb_ports_pool_size(cfg) *
+			      (RTE_MBUF_DEFAULT_BUF_SIZE + sizeof(struct rte_mbuf) + LB_MBUF_PRIV_SIZE);
+	const uint64_t tables = flows ? (uint64_t)cfg->nb_workers * lb_flow_table_bytes(cfg) : 0;
+	const uint64_t reserve = 64ull << 20; /* the EAL's own, rings, lookup tables, neighbours */
+	if (pool + tables + reserve <= (uint64_t)mb << 20)
+		return 0;
+	fprintf(stderr,
+		"%s: memory: the mbuf pool (%" PRIu64 " MB) and the flow tables (%u x %" PRIu64 " MB) and %" PRIu64
+		" MB for the rest need %" PRIu64 " MB, [eal] args give -m %lu: lower [lb] flow_entries or "
+		"[eal] mbufs, or raise -m\n",
+		path, pool >> 20, flows ? cfg->nb_workers : 0, (uint64_t)lb_flow_table_bytes(cfg) >> 20, reserve >> 20,
+		(pool + tables + reserve) >> 20, mb);
+	return -1;
 }
 
 static double
@@ -219,6 +248,8 @@ main(int argc, char **argv)
 	}
 	if (lb_config_load(config, &app.cfg, stderr) < 0)
 		return LB_EXIT_CONFIG;
+	if (memory_check(&app.cfg, config) < 0)
+		return LB_EXIT_CONFIG;
 	if (check_only) {
 		printf("%s: OK\n", config);
 		return 0;
@@ -235,7 +266,8 @@ main(int argc, char **argv)
 		return 1;
 	lb_graph_loop_scalar = !node_loop_quad(&app.cfg); /* the graphs' nodes pick their loop */
 	char err[256];
-	if (lb_dataplane_create(err, sizeof(err)) < 0) {
+	if (lb_dataplane_create(err, sizeof(err)) < 0 ||
+	    lb_flow_tables_create(&app.cfg, app.cfg.nb_workers, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		rc = 1;
 	} else {
@@ -252,6 +284,7 @@ main(int argc, char **argv)
 	if (app.pool)
 		printf("[MBUF] in_use=%u\n", rte_mempool_in_use_count(app.pool));
 	lb_graph_teardown(&app);
+	lb_flow_tables_destroy();
 	lb_tables_publish(NULL, NULL);
 	rte_free(app.qs);
 	lb_config_free(&app.cfg);

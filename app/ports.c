@@ -27,8 +27,8 @@ port_id_of(const char *dev, uint16_t *port_id)
 	return rte_eth_dev_get_port_by_name(pci, port_id);
 }
 
-static unsigned
-pool_size(const struct lb_config *cfg)
+unsigned
+lb_ports_pool_size(const struct lb_config *cfg)
 {
 	unsigned n = 0;
 
@@ -100,7 +100,7 @@ lb_ports_setup(struct lb_app *app)
 	const struct lb_config *cfg = &app->cfg;
 	const uint16_t nb_txq = cfg->nb_workers;
 
-	app->pool = rte_pktmbuf_pool_create("lb_mbufs", pool_size(cfg), 256, LB_MBUF_PRIV_SIZE,
+	app->pool = rte_pktmbuf_pool_create("lb_mbufs", lb_ports_pool_size(cfg), 256, LB_MBUF_PRIV_SIZE,
 					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!app->pool) {
 		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));

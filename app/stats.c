@@ -185,6 +185,14 @@ lb_stats_totals(struct lb_stats *s)
 		       rte_graph_id_to_name(s->app->graphs[w]), lb_counters[w].rx, sent(&lb_counters[w]),
 		       total_drops(&lb_counters[w]));
 	print_vips(c, NULL, 1);
+	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++) {
+		const struct lb_flow_table *ft = lb_dp.flows[w];
+		if (ft)
+			printf("[FLOWS] %s entries=%" PRIu64 " inserts=%" PRIu64 " hits=%" PRIu64 " expired=%" PRIu64
+			       " evicted=%" PRIu64 " reselected=%" PRIu64 " guarded=%" PRIu64 "\n",
+			       rte_graph_id_to_name(s->app->graphs[w]), ft->stats.used, ft->stats.inserts, ft->stats.hits,
+			       ft->stats.expired, ft->stats.evicted, ft->stats.stale, ft->stats.guarded);
+	}
 	if (s->app->cfg.graph_stats)
 		lb_stats_graph_dump(s);
 	fflush(stdout);

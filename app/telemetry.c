@@ -493,6 +493,38 @@ cmd_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Each worker's flow table: read relaxed, the worker is its only writer. */
+static int
+cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *lines = rte_tel_data_alloc();
+	char line[256];
+	unsigned tables = 0;
+
+	if (!lines)
+		return reply_error(d, "out of memory");
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	for (unsigned w = 0; w < LB_MAX_WORKERS; w++) {
+		const struct lb_flow_table *ft = __atomic_load_n(&lb_dp.flows[w], __ATOMIC_ACQUIRE);
+		if (!ft)
+			continue;
+		const struct lb_flow_stats *s = &ft->stats;
+#define R(f) __atomic_load_n(&s->f, __ATOMIC_RELAXED)
+		snprintf(line, sizeof(line),
+			 "worker %u: entries %" PRIu64 " of %u, inserts %" PRIu64 ", hits %" PRIu64 ", expired %" PRIu64
+			 ", evicted %" PRIu64 ", reselected %" PRIu64 ", flood guard %" PRIu64 " packets, %.1f s",
+			 w, R(used), (ft->mask + 1) * LB_FLOW_WAYS, R(inserts), R(hits), R(expired), R(evicted), R(stale),
+			 R(guarded), (double)R(guard_cycles) / rte_get_tsc_hz());
+#undef R
+		rte_tel_data_add_array_string(lines, line);
+		tables++;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tables", tables);
+	rte_tel_data_add_dict_container(d, LB_KEY_ENTRIES, lines, 0);
+	return 0;
+}
+
 #define HEALTH_PAGE 400
 
 struct health_page {
@@ -604,6 +636,7 @@ lb_telemetry_register(void)
 		{LB_API_STATS, cmd_stats, "Packet counters and rates. No parameters"},
 		{LB_API_CONFIG, cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
 		{LB_API_ARP, cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
+		{LB_API_FLOWS, cmd_flows, "Each worker's flow table. No parameters"},
 		{LB_API_HEALTH, cmd_health, "Every health check. Parameters: [FIRST [VIP]]"},
 		{LB_API_HEALTH_SET, cmd_health_set, "A VIP's checks on or off. Parameters: VIP on|off"},
 		{LB_API_HEALTH_FORCE, cmd_health_force, "Force a backend's health. Parameters: VIP IP:PORT up|down|auto"},

@@ -216,6 +216,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	lb_tables_publish(t, NULL);
+	if (lb_flow_tables_create(&cfg, 1, err, sizeof(err)) < 0) { /* the table on, as lb-graph has it */
+		fprintf(stderr, "lb-nodebench: %s\n", err);
+		return 1;
+	}
 	lb_graph_loop_scalar = !opt.quad; /* the graph below: its nodes pick their loop */
 	__atomic_store_n(&lb_dp.drop_all, cfg.drop, __ATOMIC_RELEASE);
 

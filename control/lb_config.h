@@ -33,6 +33,10 @@ struct lb_cfg_backend {
 	 * operator forced it down (control/lb_health.c); kept apart from the
 	 * weight, the admin state. */
 	bool down;
+	/* Run time: this incarnation, new on every add and every health down
+	 * (flow-table entries of the old one reselect); 0 from the INI: the
+	 * tables use slot + 1. */
+	uint32_t id;
 };
 
 enum lb_check_kind { LB_CHECK_NONE, LB_CHECK_TCP, LB_CHECK_HTTP, LB_CHECK_UDP };
@@ -68,6 +72,7 @@ struct lb_cfg_vip {
 	struct lb_cfg_backend *backends; /* malloc'ed, LB_MAX_BACKENDS at most */
 	struct lb_cfg_check check;
 	enum lb_all_down all_down; /* every backend with a weight down: drop, or use them all */
+	bool affinity;             /* flow: connections keep their backend (the flow table); none: stateless */
 	int line;
 };
 
@@ -135,6 +140,10 @@ struct lb_config {
 	/* node_loop: auto = quad on hugepages, scalar on 4 KB pages (the faster
 	 * of the two on each, README "Performance"); lb-graph resolves it. */
 	enum lb_node_loop { LB_LOOP_AUTO, LB_LOOP_SCALAR, LB_LOOP_QUAD } node_loop;
+	/* the flow table, per worker */
+	uint32_t flow_entries;  /* a power of two */
+	uint32_t flow_timeout_s[4]; /* LB_FLOW_SYN, _EST, _FIN, _UDP */
+	uint32_t flow_guard_rate; /* new entries per second per worker at most */
 	/* [port.N], indexed by N */
 	struct lb_cfg_port ports[LB_MAX_PORTS];
 	/* [worker.L] in file order: graph id = position */

@@ -246,6 +246,15 @@ static const struct key_word flow_hash_words[] = {
 static const struct key_word node_loop_words[] = {
 	{"auto", LB_LOOP_AUTO}, {"quad", LB_LOOP_QUAD}, {"scalar", LB_LOOP_SCALAR}, {NULL, 0}};
 
+static int
+lb_flow_entries(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_config *cfg = obj;
+	if (lb_parse_u32(value, 1024, 1u << 26, &cfg->flow_entries) < 0 || (cfg->flow_entries & (cfg->flow_entries - 1)))
+		return fail(st, st->line, key, "expected a power of two, 1024..67108864 (16 bytes each, per worker)");
+	return 1;
+}
+
 static const struct key_desc lb_keys[] = {
 	{"hash_seed", FN(lb_hash_seed), .excludes = "hash_seed_file", .dflt = "0x1b873593"},
 	{"hash_seed_file", FN(lb_hash_seed_file), .excludes = "hash_seed"},
@@ -254,6 +263,13 @@ static const struct key_desc lb_keys[] = {
 	{"stats_interval", U32(struct lb_config, stats_interval, 0, 3600, "stats_interval (seconds)"), .dflt = "1"},
 	{"graph_stats", BOOL(struct lb_config, graph_stats), .dflt = "off"},
 	{"node_loop", WORD(struct lb_config, node_loop, node_loop_words), .dflt = "auto"},
+	{"flow_entries", FN(lb_flow_entries), .dflt = "262144"},
+	{"flow_timeout_syn", U32(struct lb_config, flow_timeout_s[0], 1, 86400, "flow_timeout_syn (seconds)"), .dflt = "10"},
+	{"flow_timeout_tcp", U32(struct lb_config, flow_timeout_s[1], 1, 86400, "flow_timeout_tcp (seconds)"), .dflt = "300"},
+	{"flow_timeout_fin", U32(struct lb_config, flow_timeout_s[2], 1, 86400, "flow_timeout_fin (seconds)"), .dflt = "10"},
+	{"flow_timeout_udp", U32(struct lb_config, flow_timeout_s[3], 1, 86400, "flow_timeout_udp (seconds)"), .dflt = "60"},
+	{"flow_guard_rate", U32(struct lb_config, flow_guard_rate, 1, 100000000, "flow_guard_rate (new flows per second)"),
+	 .dflt = "1000000"},
 };
 
 /* ---- [port.N] ---- */
@@ -535,6 +551,7 @@ vip_check_expect(struct parse_state *st, void *obj, const char *key, const char 
 	return check_text(st, key, value, v->check.expect, sizeof(v->check.expect));
 }
 
+static const struct key_word affinity_words[] = {{"none", false}, {"flow", true}, {NULL, 0}};
 static const struct key_word check_words[] = {
 	{"none", LB_CHECK_NONE}, {"tcp", LB_CHECK_TCP}, {"http", LB_CHECK_HTTP}, {"udp", LB_CHECK_UDP}, {NULL, 0}};
 static const struct key_word all_down_words[] = {{"drop", LB_ALL_DOWN_DROP}, {"open", LB_ALL_DOWN_OPEN}, {NULL, 0}};
@@ -562,6 +579,7 @@ static const struct key_desc vip_keys[] = {
 	{"check_send", FN(vip_check_send), .dflt = "ping"},
 	{"check_expect", FN(vip_check_expect)},
 	{"all_down", WORD(struct lb_cfg_vip, all_down, all_down_words), .dflt = "drop"},
+	{"affinity", WORD(struct lb_cfg_vip, affinity, affinity_words), .dflt = "flow"},
 };
 
 /* The check keys fit the kind, and the probes have their way out: the

@@ -56,6 +56,10 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 	fprintf(f, "flow_hash = %s\ndrop = %s\nstats_interval = %u\ngraph_stats = %s\nnode_loop = %s\n",
 		cfg->flow_hash == LB_FLOW_HASH_KEYED ? "keyed" : "crc32c", cfg->drop ? "on" : "off",
 		cfg->stats_interval, cfg->graph_stats ? "on" : "off", lb_node_loop_name(cfg->node_loop));
+	fprintf(f, "flow_entries = %u\nflow_timeout_syn = %u\nflow_timeout_tcp = %u\nflow_timeout_fin = %u\n"
+		   "flow_timeout_udp = %u\nflow_guard_rate = %u\n",
+		cfg->flow_entries, cfg->flow_timeout_s[0], cfg->flow_timeout_s[1], cfg->flow_timeout_s[2],
+		cfg->flow_timeout_s[3], cfg->flow_guard_rate);
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		const struct lb_cfg_port *cp = &cfg->ports[p];
 		if (!cp->defined)
@@ -93,8 +97,8 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 		fprintf(f, "\n[vip.%s]\naddr = %s\nport = %u\nproto = %s\nout_port = %u\nhash = %s\n", v->name,
 			addr, v->port, lb_proto_name(v->proto), v->out_port,
 			v->hash == LB_HASH_MAGLEV ? "maglev" : "modulo");
-		fprintf(f, "table_size = %u\nall_down = %s\n", v->table_size,
-			v->all_down == LB_ALL_DOWN_OPEN ? "open" : "drop");
+		fprintf(f, "table_size = %u\nall_down = %s\naffinity = %s\n", v->table_size,
+			v->all_down == LB_ALL_DOWN_OPEN ? "open" : "drop", v->affinity ? "flow" : "none");
 		write_check(f, &v->check);
 		for (uint32_t b = 0; b < v->nb_backends; b++) {
 			const struct lb_cfg_backend *be = &v->backends[b];

@@ -60,6 +60,18 @@ lb_control_init(const struct lb_config *cfg, const struct lb_port_info p[LB_MAX_
 	pthread_mutex_unlock(&lock);
 }
 
+/* Backend incarnations: the INI's are slot + 1 (lb_vip_build), these come
+ * after (flow-table entries keep 20 bits of them). */
+static uint32_t next_id = LB_MAX_BACKEND_SLOTS + 1;
+
+static uint32_t
+new_id(void)
+{
+	const uint32_t id = next_id;
+	next_id = next_id + 1 > 0xfffff ? LB_MAX_BACKEND_SLOTS + 1 : next_id + 1;
+	return id;
+}
+
 static int
 refuse(struct lb_control_result *r, const char *fmt, const char *arg)
 {
@@ -177,6 +189,8 @@ lb_control_backend_add(const char *vip, const struct lb_cfg_backend *be, struct 
 		struct lb_cfg_backend nb = *be;
 		nb.slot = (uint16_t)slot;
 		nb.line = 0;
+		nb.down = false;
+		nb.id = new_id(); /* flow entries of a backend that held the slot before reselect */
 		/* a reused slot starts from zero: no worker writes it now */
 		for (unsigned w = 0; w < LB_MAX_WORKERS; w++)
 			lb_counters[w].backend_pkts[slot] = 0;
@@ -246,6 +260,8 @@ lb_control_backend_down(const char *vip, rte_be32_t addr, uint16_t port, bool do
 			r->generation = generation;
 		} else if (copy_vip(i, &cand, r) == 0) {
 			cand.backends[b].down = down;
+			if (down) /* its flows reselect; back up, it gets new ones only */
+				cand.backends[b].id = new_id();
 			rc = publish_commit(i, &cand, r);
 		}
 	}

@@ -89,6 +89,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_cfg_vip *c
 			.addr = cv->backends[b].addr,
 			.port = rte_cpu_to_be_16(cv->backends[b].port),
 			.slot = cv->backends[b].slot,
+			.id = cv->backends[b].id ? cv->backends[b].id : cv->backends[b].slot + 1u,
 		};
 		v->backends[b].resolved = backend_mac(cfg, cv, &cv->backends[b], &v->backends[b].mac);
 		/* Its frames carry its own MAC when it is its own next hop: on the
@@ -101,6 +102,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_cfg_vip *c
 		v->backends[b].nat = lb_nat_delta(v->addr, v->port, v->backends[b].addr, v->backends[b].port);
 	}
 	v->all_down = lb_vip_all_down(cv) && cv->all_down == LB_ALL_DOWN_DROP;
+	v->affinity = cv->affinity;
 	if (lut_size) {
 		v->lookup = rte_zmalloc_socket("lb_lookup", sizeof(*v->lookup) + lut_size * sizeof(uint16_t),
 					       RTE_CACHE_LINE_SIZE, socket);
@@ -176,10 +178,12 @@ build_backend_tables(struct lb_tables *t)
 			return -1;
 	}
 	n = 0;
+	memset(t->slots, 0, sizeof(t->slots));
 	for (uint32_t i = 0; i < t->nb_vips; i++) {
 		const struct lb_vip *v = t->vips[i];
 		for (uint32_t b = 0; b < v->nb_backends; b++) {
 			const struct lb_backend *be = &v->backends[b];
+			t->slots[be->slot] = (struct lb_slot){.vip = i, .backend = b, .id = be->id};
 			t->rev[n] = (struct lb_rev_entry){.vip = i, .backend = b};
 			if (lb_key_table_set(t->rev_table, lb_key_make(be->addr, be->port, v->proto), n++) < 0)
 				return -1;

@@ -66,7 +66,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	harness_ports[0].has_kernel = true;
 	harness_ports[0].kernel_port_id = FUZZ_TAP;
 	harness_ports[0].kernel_tx_edge = harness_ports[0].tx_edge;
-	if (harness_load_live(fuzz_ini, &cfg) < 0) {
+	/* the flow table on (every VIP has affinity = flow): small, so inputs evict */
+	if (harness_flow_tables(1024) < 0 || harness_load_live(fuzz_ini, &cfg) < 0) {
 fail:
 		fprintf(stderr, "lb-fuzz: set-up failed\n");
 		exit(1);

@@ -20,6 +20,7 @@
 
 #include "nodes/lb_counters.h"
 #include "nodes/lb_drop_reasons.h"
+#include "nodes/lb_flow_table.h"
 #include "nodes/lb_limits.h"
 #include "nodes/lb_meta.h"
 #include "nodes/lb_tables.h"
@@ -39,6 +40,7 @@ struct lb_dataplane {
 	struct rte_ring *punt;    /* ARP frames to the control plane */
 	struct rte_ring *ctl_tx;  /* frames the control plane sends, via worker 0's lb_ctl_out */
 	struct rte_ring *resolve; /* next hops the return path found no MAC for */
+	struct lb_flow_table *flows[LB_MAX_WORKERS]; /* each worker's own (index = graph id); NULL: none */
 };
 extern struct lb_dataplane lb_dp;
 

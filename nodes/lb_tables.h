@@ -36,6 +36,7 @@ struct lb_backend {
 	 * addr), or it is behind the gateway of a port with check_gateway_mac. */
 	bool check_src_mac;
 	uint16_t slot;             /* index into lb_worker_counters.backend_pkts */
+	uint32_t id;               /* this incarnation (flow-table entries name it) */
 	struct lb_nat_delta nat; /* VIP -> this backend, for lb_nat_dst_to_backend */
 };
 
@@ -59,6 +60,7 @@ struct lb_vip {
 	struct lb_backend *backends;
 	struct lb_lookup *lookup;   /* NULL when no backend has a weight and is up */
 	bool all_down;              /* lookup is NULL because every weighted backend is down */
+	bool affinity;              /* [vip] affinity = flow: connections keep their backend */
 	char name[LB_NAME_SIZE];
 };
 
@@ -117,6 +119,13 @@ struct lb_rev_entry {
 	uint16_t backend; /* index into that VIP's backends[] */
 };
 
+/* Who holds a backend counter slot now: flow-table entries name a slot
+ * and an id, valid while the slot's id is still theirs. */
+struct lb_slot {
+	uint16_t vip, backend; /* index into vips[], into its backends[] */
+	uint32_t id;           /* 0: nobody */
+};
+
 struct rte_hash;
 struct lb_key_table;
 struct lb_tables {
@@ -139,6 +148,7 @@ struct lb_tables {
 	uint16_t nb_addr_ports;          /* ports with an address: ARP is on */
 	uint16_t port_ids[LB_MAX_PORTS]; /* defined ports, in INI order */
 	struct lb_port_dp ports[RTE_MAX_ETHPORTS];
+	struct lb_slot slots[LB_MAX_BACKEND_SLOTS];
 };
 
 /* The lookup entry of a 32-bit hash: hash * size / 2^32, which spreads a

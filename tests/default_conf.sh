@@ -55,5 +55,12 @@ while read -r line; do
 done < <(grep '^\[VIP\]' "$tmp/log" | tail -n 2)
 set -- $(totals "$tmp/log")
 expect "[ \$(( $2 + $3 )) -eq $1 ]" "RX = TX + DROP ($1 = $2 + $3)"
+expect "grep -q '^\[FLOWS\] worker_1 entries=[1-9]' '$tmp/log'" "the flow table's line at exit: $(grep '^\[FLOWS\] worker_1' "$tmp/log")"
+# flow tables that do not fit the EAL's memory: refused before anything starts
+sed '/^\[lb\]/a flow_entries = 33554432' "$tmp/lb.ini" >"$tmp/big.ini"
+"$build/app/lb-graph" -c "$tmp/big.ini" --check >"$tmp/big.out" 2>&1
+rc=$?
+expect "[ $rc -eq 2 ] && grep -q 'memory: the mbuf pool (.*) and the flow tables ([0-9]* x 512 MB) .* -m 512' '$tmp/big.out'" \
+	"--check: flow tables beyond -m refused with the figures (exit $rc: $(head -c 200 "$tmp/big.out"))"
 echo "default conf: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -16,22 +16,7 @@ conf=$tmp/health.ini
 . "$(dirname "$0")/kernel_topology.sh"
 
 INTERVAL=500 TIMEOUT=300 RISE=2 FALL=3
-cat >"$conf" <<EOT
-[eal]
-args = --no-huge -m 512 --no-pci --file-prefix=lb-health-$$ --log-level=*:warning
-main_lcore = 0
-[lb]
-stats_interval = 0
-[port.0]
-dev = net_af_packet0,iface=k0,qpairs=1
-addr = 10.30.0.1/24
-[port.1]
-dev = net_af_packet1,iface=k1,qpairs=1
-addr = 10.31.0.1/24
-gateway = 10.31.0.254
-kernel = lbk1
-[worker.1]
-rx = 0:0 1:0
+{ ini_ports health; cat <<EOT
 [vip.web]
 addr = 192.0.2.20
 port = 80
@@ -62,6 +47,7 @@ check_timeout_ms = $TIMEOUT
 check_rise = $RISE
 check_fall = $FALL
 EOT
+} >"$conf"
 
 udp_server() { # NS ADDR: answers "pong from NS" on 7007, pid in udp_pid
 	ip netns exec "$1" /usr/bin/python3 tests/udp_echo.py "$2" 7007 "pong from $1" >/dev/null 2>&1 &

@@ -39,6 +39,29 @@ quiet_link() { # NS DEV
 	in_ns "$1" ip link set "$2" up
 }
 
+# ini_ports NAME: the INI's first sections for this topology: port 0 to the
+# client, port 1 to the backends with its gateway and kernel interface lbk1,
+# one worker; the EAL file prefix lb-NAME-PID.
+ini_ports() {
+	cat <<EOT
+[eal]
+args = --no-huge -m 512 --no-pci --file-prefix=lb-$1-$$ --log-level=*:warning
+main_lcore = 0
+[lb]
+stats_interval = 0
+[port.0]
+dev = net_af_packet0,iface=k0,qpairs=1
+addr = 10.30.0.1/24
+[port.1]
+dev = net_af_packet1,iface=k1,qpairs=1
+addr = 10.31.0.1/24
+gateway = 10.31.0.254
+kernel = lbk1
+[worker.1]
+rx = 0:0 1:0
+EOT
+}
+
 # http_server NS ADDR DIR: a python HTTP server, its pid in http_pid
 http_server() {
 	ip netns exec "$1" /usr/bin/python3 -m http.server 8080 --bind "$2" --directory "$3" >>"$tmp/http.log" 2>&1 &

@@ -49,6 +49,7 @@ for build in "${@:-build}"; do
 	suite "real traffic (netns, af_packet) [$build]" timeout -k 10 300 bash tests/netns_e2e.sh "$build"
 	suite "kernel interface (netns, net_tap) [$build]" timeout -k 10 300 bash tests/kernel_if.sh "$build"
 	suite "health checks (netns, real servers) [$build]" timeout -k 10 300 bash tests/health.sh "$build"
+	suite "flow table (netns, long-lived connections) [$build]" timeout -k 10 300 bash tests/flow_affinity.sh "$build"
 	suite "lb-nodebench (make bench-nodes) [$build]" timeout -k 10 300 bash tests/nodebench.sh "$build"
 done
 

@@ -243,6 +243,27 @@ harness_mbuf(const uint8_t *frame, size_t len)
 	return m;
 }
 
+int
+harness_flow_tables(uint32_t entries)
+{
+	static struct lb_config c; /* only the flow keys and one VIP with affinity */
+	char err[256];
+	lb_flow_tables_destroy();
+	if (!entries)
+		return 0;
+	c.flow_entries = entries;
+	c.flow_timeout_s[LB_FLOW_SYN] = 10, c.flow_timeout_s[LB_FLOW_EST] = 300;
+	c.flow_timeout_s[LB_FLOW_FIN] = 10, c.flow_timeout_s[LB_FLOW_UDP] = 60;
+	c.flow_guard_rate = 100000000;
+	c.nb_vips = 1;
+	c.vips[0].affinity = true;
+	if (lb_flow_tables_create(&c, 2, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 unsigned
 harness_rings_drain(void)
 {

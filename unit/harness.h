@@ -34,6 +34,10 @@ int harness_load(const char *ini_text, struct lb_config *cfg);
 int harness_load_live(const char *ini_text, struct lb_config *cfg);
 void harness_unload_live(struct lb_config *cfg);
 
+/* A flow table for each test graph (entries per graph; 0: none, the
+ * stateless path), as [lb] flow_* would make it. */
+int harness_flow_tables(uint32_t entries);
+
 /* Frees what sits in the data path's rings (frames the ARP module queued
  * to send, punted frames, resolve requests); how many mbufs. */
 unsigned harness_rings_drain(void);

@@ -27,6 +27,7 @@ static const struct {
 	{"live_control", register_live_control_tests, true},
 	{"kernel", register_kernel_tests, true},
 	{"health", register_health_tests, false},
+	{"flow", register_flow_tests, true},
 };
 
 int

@@ -10,3 +10,4 @@ void register_trust_tests(void);
 void register_arp_tests(void);
 void register_kernel_tests(void);
 void register_health_tests(void);
+void register_flow_tests(void);
