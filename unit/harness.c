@@ -246,6 +246,12 @@ harness_mbuf(const uint8_t *frame, size_t len)
 int
 harness_flow_tables(uint32_t entries)
 {
+	return harness_flow_tables_guarded(entries, 100000000);
+}
+
+int
+harness_flow_tables_guarded(uint32_t entries, uint32_t guard_rate)
+{
 	static struct lb_config c; /* only the flow keys and one VIP with affinity */
 	char err[256];
 	lb_flow_tables_destroy();
@@ -254,7 +260,7 @@ harness_flow_tables(uint32_t entries)
 	c.flow_entries = entries;
 	c.flow_timeout_s[LB_FLOW_SYN] = 10, c.flow_timeout_s[LB_FLOW_EST] = 300;
 	c.flow_timeout_s[LB_FLOW_FIN] = 10, c.flow_timeout_s[LB_FLOW_UDP] = 60;
-	c.flow_guard_rate = 100000000;
+	c.flow_guard_rate = guard_rate;
 	c.nb_vips = 1;
 	c.vips[0].affinity = true;
 	if (lb_flow_tables_create(&c, 2, err, sizeof(err)) < 0) {

@@ -37,6 +37,8 @@ void harness_unload_live(struct lb_config *cfg);
 /* A flow table for each test graph (entries per graph; 0: none, the
  * stateless path), as [lb] flow_* would make it. */
 int harness_flow_tables(uint32_t entries);
+/* The same with a flood guard of guard_rate new entries a second. */
+int harness_flow_tables_guarded(uint32_t entries, uint32_t guard_rate);
 
 /* Frees what sits in the data path's rings (frames the ARP module queued
  * to send, punted frames, resolve requests); how many mbufs. */

@@ -8,6 +8,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include <rte_cycles.h>
+
 #include "control/lb_control.h"
 #include "tools/pkt.h"
 #include "unit/harness.h"
@@ -164,6 +166,36 @@ test_backend_changes(void)
 	harness_use_loop(false);
 }
 
+/* Beyond flow_guard_rate new flows a second (burst: the rate), flows go by
+ * Maglev alone: forwarded, not remembered, counted; what was in the table
+ * stays. */
+static void
+test_flood_guard(void)
+{
+	struct lb_config c;
+	uint8_t first[NB_FLOWS], again[NB_FLOWS];
+	CU_ASSERT_EQUAL_FATAL(harness_flow_tables_guarded(4096, 50), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_load_live(flow_ini, &c), 0);
+	const struct lb_flow_stats *st = &lb_dp.flows[harness_graph_id()]->stats;
+	const uint64_t t0 = rte_get_tsc_cycles();
+	run_flows(first, RTE_TCP_SYN_FLAG);
+	const double secs = (double)(rte_get_tsc_cycles() - t0) / rte_get_tsc_hz();
+	unsigned forwarded = 0;
+	for (unsigned i = 0; i < NB_FLOWS; i++)
+		forwarded += first[i] != 0;
+	CU_ASSERT_EQUAL(forwarded, NB_FLOWS);
+	/* 50 at once, and 50 a second of the time it took */
+	CU_ASSERT(st->inserts >= 50 && st->inserts <= 51 + (uint64_t)(secs * 50));
+	CU_ASSERT_EQUAL(st->inserts + st->guarded, NB_FLOWS);
+	const uint64_t inserts = st->inserts;
+	/* a drain: the remembered flows stay on the drained backend, the others follow Maglev */
+	CU_ASSERT_EQUAL(weight("10.0.0.1", 0), 0);
+	run_flows(again, RTE_TCP_ACK_FLAG);
+	CU_ASSERT(st->hits >= inserts);
+	harness_unload_live(&c);
+	CU_ASSERT_EQUAL(harness_flow_tables(0), 0);
+}
+
 /* Both loops make the same choices from the same state. */
 static void
 test_loops_agree(void)
@@ -195,4 +227,5 @@ register_flow_tests(void)
 	CU_add_test(s, "entries: hit, miss, expiry by state, eviction order", test_entries);
 	CU_add_test(s, "drain, weights, additions move no flow; removal and health down move their own", test_backend_changes);
 	CU_add_test(s, "scalar and quad loops choose alike", test_loops_agree);
+	CU_add_test(s, "flood guard: Maglev alone beyond the rate, nothing evicted", test_flood_guard);
 }
