@@ -42,6 +42,7 @@ usage(FILE *f)
 		"  config                                  the running configuration, as INI\n"
 		"  arp                                     neighbour table and ARP counters\n"
 		"  flows                                   each worker's flow table: entries, hits, expiries, flood guard\n"
+		"  flow VIP CLIENT_IP:PORT                 one flow's backend in each worker's table\n"
 		"  health [VIP]                            every health check: health, last result, since, counters\n"
 		"  health VIP on|off                       switch a VIP's checks on or off (off: all serve)\n"
 		"  health force VIP IP:PORT up|down|auto   force a backend's health for maintenance (auto: the checks')\n"
@@ -445,6 +446,8 @@ main(int argc, char **argv)
 		cmd = LB_API_HEALTH;
 	else if (strcmp(argv[0], "flows") == 0 && nargs == 0)
 		cmd = LB_API_FLOWS;
+	else if (strcmp(argv[0], "flow") == 0 && nargs == 2)
+		cmd = LB_API_FLOW;
 	else if (strcmp(argv[0], "health") == 0 && nargs == 4 && strcmp(args[0], "force") == 0) {
 		cmd = LB_API_HEALTH_FORCE;
 		nargs--;
@@ -480,8 +483,8 @@ main(int argc, char **argv)
 		rc = paged(fd, params, read_vip_cb, "the VIP");
 	else if (strcmp(cmd, LB_API_VIPS) == 0)
 		rc = show_vips(fd);
-	else if (strcmp(cmd, LB_API_FLOWS) == 0 && !raw_json) {
-		json_t *v = call(fd, cmd, NULL), *e = json_object_get(v, LB_KEY_ENTRIES);
+	else if ((strcmp(cmd, LB_API_FLOWS) == 0 || strcmp(cmd, LB_API_FLOW) == 0) && !raw_json) {
+		json_t *v = call(fd, cmd, nargs ? params : NULL), *e = json_object_get(v, LB_KEY_ENTRIES);
 		rc = e ? EXIT_OK : print_reply("flows", v);
 		if (e && json_array_size(e) == 0)
 			printf("no flow table (no VIP has affinity = flow)\n");

@@ -14,6 +14,7 @@
 #include "app/lb_api.h"
 #include "app/lb_app.h"
 #include "control/lb_arp.h"
+#include "control/lb_flow_lookup.h"
 #include "control/lb_health.h"
 #include "control/lb_kernel_if.h"
 #include "control/lb_control.h"
@@ -525,6 +526,81 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+struct flow_vip {
+	const char *name;
+	int index;
+	uint8_t proto;
+	/* the backend of a slot, rendered: "IP:PORT" */
+	uint16_t slot;
+	char backend[32];
+};
+
+static void
+find_flow_vip(const struct lb_config *cfg, uint64_t generation, void *arg)
+{
+	struct flow_vip *q = arg;
+	char addr[INET_ADDRSTRLEN];
+	q->backend[0] = '\0';
+	for (unsigned i = 0; i < cfg->nb_vips; i++) {
+		if (q->index < 0 && strcmp(cfg->vips[i].name, q->name) == 0)
+			q->index = (int)i, q->proto = cfg->vips[i].proto;
+		for (uint32_t b = 0; b < cfg->vips[i].nb_backends; b++)
+			if (cfg->vips[i].backends[b].slot == q->slot) {
+				inet_ntop(AF_INET, &cfg->vips[i].backends[b].addr, addr, sizeof(addr));
+				snprintf(q->backend, sizeof(q->backend), "%s:%u", addr, cfg->vips[i].backends[b].port);
+			}
+	}
+}
+
+/* One flow's entry in every worker's table (each worker answers for its own). */
+static int
+cmd_flow(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const states[] = {"syn", "established", "closing", "udp"};
+	char buf[PARAMS_MAX], line[160], *w[2];
+	rte_be32_t addr;
+	uint16_t port;
+	const char *perr;
+	struct flow_vip q = {.index = -1, .slot = UINT16_MAX};
+	int n = split(params, buf, sizeof(buf), w, 2);
+
+	if (n != 2)
+		return reply_usage(d, n, "usage: " LB_API_FLOW ",VIP CLIENT_IP:PORT");
+	if (lb_parse_addr_port(w[1], &addr, &port, &perr) < 0)
+		return reply_error(d, perr);
+	q.name = w[0];
+	lb_control_read(find_flow_vip, &q);
+	if (q.index < 0)
+		return reply_error(d, "no such VIP");
+	struct rte_tel_data *lines = rte_tel_data_alloc();
+	if (!lines)
+		return reply_error(d, "out of memory");
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	const uint64_t key = lb_flow_key(addr, rte_cpu_to_be_16(port), (uint16_t)q.index);
+	unsigned tables = 0;
+	for (unsigned wk = 0; wk < LB_MAX_WORKERS; wk++) {
+		struct lb_flow_mailbox a;
+		const int rc = lb_flow_lookup(wk, key, &a, 200);
+		if (rc == -1)
+			continue;
+		tables++;
+		if (rc == 1) {
+			q.slot = (uint16_t)(a.backend >> 20);
+			lb_control_read(find_flow_vip, &q);
+			snprintf(line, sizeof(line), "worker %u: %s, %s, idle %.1f s", wk, q.backend[0] ? q.backend : "a removed backend",
+				 states[a.state & 3], (double)a.age / LB_FLOW_TICKS_PER_S);
+		} else {
+			snprintf(line, sizeof(line), "worker %u: %s", wk,
+				 rc == 0 ? "not in its table" : rc == -2 ? "no answer (worker busy or stopped)" : "busy: try again");
+		}
+		rte_tel_data_add_array_string(lines, line);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tables", tables);
+	rte_tel_data_add_dict_container(d, LB_KEY_ENTRIES, lines, 0);
+	return 0;
+}
+
 #define HEALTH_PAGE 400
 
 struct health_page {
@@ -637,6 +713,7 @@ lb_telemetry_register(void)
 		{LB_API_CONFIG, cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
 		{LB_API_ARP, cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
 		{LB_API_FLOWS, cmd_flows, "Each worker's flow table. No parameters"},
+		{LB_API_FLOW, cmd_flow, "One flow's entry in each worker's table. Parameters: VIP CLIENT_IP:PORT"},
 		{LB_API_HEALTH, cmd_health, "Every health check. Parameters: [FIRST [VIP]]"},
 		{LB_API_HEALTH_SET, cmd_health_set, "A VIP's checks on or off. Parameters: VIP on|off"},
 		{LB_API_HEALTH_FORCE, cmd_health_force, "Force a backend's health. Parameters: VIP IP:PORT up|down|auto"},

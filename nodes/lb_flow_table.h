@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_meter.h>
 
@@ -42,6 +43,20 @@ struct lb_flow_stats {
 	uint64_t used;         /* entries in use now */
 };
 
+/* One question from the control side to the table's worker (lb-ctl flow):
+ * the control side writes key and then asked; the worker (lb_flow_query)
+ * answers and then sets answered = asked. The only thing of the table the
+ * control side touches: it never reads the entries a worker writes. */
+struct lb_flow_mailbox {
+	uint64_t asked;
+	uint64_t key;
+	uint64_t answered;
+	bool found;
+	uint32_t backend; /* as in the entry */
+	uint32_t age;     /* ticks */
+	uint8_t state;
+} __rte_cache_aligned;
+
 struct lb_flow_table {
 	struct lb_flow_bucket *buckets;
 	uint32_t mask;                 /* buckets - 1 */
@@ -54,6 +69,7 @@ struct lb_flow_table {
 	bool guarding;
 	uint64_t guard_since;
 	struct lb_flow_stats stats;
+	struct lb_flow_mailbox mailbox;
 } __rte_cache_aligned;
 
 static __rte_always_inline uint64_t

@@ -71,6 +71,8 @@ scenario() {
 	for v in tcp udp; do ctl backend del $v 10.32.0.12:9001 >/dev/null; done
 	t=$(ticks)
 	wait_for 30 at_least_ticks $((t + 20))
+	ctl flow udp 10.30.0.2:41000 >"$tmp/flow-$1.txt" 2>&1
+	ctl flows >"$tmp/flows-$1.txt" 2>&1
 	touch "$tmp/stop"
 	wait $client
 	echo "$(grep -c '^moved tcp' "$tmp/phase1.log") $(grep -c '^moved udp' "$tmp/phase1.log") $(grep -c '^broken' "$tmp/phase1.log")"
@@ -103,5 +105,8 @@ expect "[ '$f_tcp' = 0 ] && [ '$f_udp' = 0 ] && [ '$f_broken' = 0 ]" "affinity =
 expect "[ '$f_rm' = '$f_on_b3' ] && [ '$f_rm_else' = 0 ]" \
 	"affinity = flow: a removal breaks its own connections only ($f_rm broke, $f_on_b3 were on b3)"
 expect "[ $((n_tcp + n_udp + n_broken)) -gt 0 ]" "affinity = none: the same changes moved flows (the table is what keeps them)"
+expect "grep -Eq '^worker 0: 10\.3[12]\.0\.[0-9]+:900[0-9], udp, idle [0-9.]+ s$' '$tmp/flow-flow.txt'" \
+	"lb-ctl flow: the worker's own answer ($(cat "$tmp/flow-flow.txt"))"
+expect "grep -q '^worker 0: entries [1-9]' '$tmp/flows-flow.txt'" "lb-ctl flows: $(cat "$tmp/flows-flow.txt")"
 echo "flow affinity: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -196,6 +196,37 @@ test_flood_guard(void)
 	CU_ASSERT_EQUAL(harness_flow_tables(0), 0);
 }
 
+/* The worker answers the control side's question about one flow from its
+ * own table (lb_flow_query, a source node: one graph walk). */
+static void
+test_query(void)
+{
+	struct lb_config c;
+	uint8_t be[NB_FLOWS];
+	CU_ASSERT_EQUAL_FATAL(harness_flow_tables(4096), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_load_live(flow_ini, &c), 0);
+	run_flows(be, RTE_TCP_SYN_FLAG);
+	struct lb_flow_mailbox *mb = &lb_dp.flows[harness_graph_id()]->mailbox;
+	uint8_t f[PKT_MAX];
+	flow_frame(f, 7, 0);
+	uint32_t src;
+	uint16_t sport;
+	memcpy(&src, f + 26, 4);
+	memcpy(&sport, f + 34, 2);
+	for (unsigned known = 0; known < 2; known++) {
+		mb->key = lb_flow_key(src, known ? sport : (uint16_t)(sport + 0x100), 0);
+		__atomic_store_n(&mb->asked, mb->answered + 1, __ATOMIC_RELEASE);
+		CU_ASSERT_EQUAL(harness_run(out, 0, out), 0); /* one walk, no frame */
+		CU_ASSERT_EQUAL(mb->answered, mb->asked);
+		CU_ASSERT_EQUAL(mb->found, known == 1);
+	}
+	/* flow 7's backend, named by its slot: 10.0.0.N holds slot N - 1 */
+	CU_ASSERT_EQUAL((mb->backend >> 20) + 1, be[7]);
+	CU_ASSERT_EQUAL(mb->state, LB_FLOW_SYN);
+	harness_unload_live(&c);
+	CU_ASSERT_EQUAL(harness_flow_tables(0), 0);
+}
+
 /* Both loops make the same choices from the same state. */
 static void
 test_loops_agree(void)
@@ -228,4 +259,5 @@ register_flow_tests(void)
 	CU_add_test(s, "drain, weights, additions move no flow; removal and health down move their own", test_backend_changes);
 	CU_add_test(s, "scalar and quad loops choose alike", test_loops_agree);
 	CU_add_test(s, "flood guard: Maglev alone beyond the rate, nothing evicted", test_flood_guard);
+	CU_add_test(s, "one flow asked of the worker that owns it", test_query);
 }
