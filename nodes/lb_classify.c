@@ -3,6 +3,7 @@
  *   - packets for a configured VIP to lb_hash,
  *   - replies from a configured backend to lb_reverse (back to the client),
  *   - ICMP echo requests to a VIP or port address to lb_icmp,
+ *   - ICMP errors (unreachable, time exceeded) to one to lb_icmp_fwd,
  *   - ARP to lb_punt (the control plane), when some port has an address,
  *   - TCP, UDP and ICMP other than echo to the arrival port's own address,
  *     when the port has a kernel interface, to lb_to_kernel; checked before
@@ -38,6 +39,10 @@
 #define NEXT_ICMP LB_NEXT_OWN(2)
 #define NEXT_PUNT LB_NEXT_OWN(3)
 #define NEXT_KERNEL LB_NEXT_OWN(4)
+#define NEXT_ICMP_FWD LB_NEXT_OWN(5)
+
+#define ICMP_DEST_UNREACHABLE 3
+#define ICMP_TIME_EXCEEDED 11
 
 #define ICMP_ECHO_REQUEST 8
 
@@ -88,6 +93,16 @@ to_kernel(const struct lb_tables *t, rte_be32_t src)
 	if (martian_source(src) || src_class(t, src) == LB_SRC_LOCAL)
 		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
 	return NEXT_KERNEL;
+}
+
+/* A port's own address (ICMP errors to one are the host's, or nobody's). */
+static __rte_noinline bool
+port_address(const struct lb_tables *t, rte_be32_t dst)
+{
+	for (uint16_t i = 0; i < t->nb_ports; i++)
+		if (t->ports[t->port_ids[i]].addr == dst)
+			return true;
+	return false;
 }
 
 /* Not for a VIP, nor a backend's reply: to a port address with a kernel
@@ -194,12 +209,15 @@ classify_one(struct rte_mbuf *m, void *arg)
 		const bool echo = icmp->icmp_type == ICMP_ECHO_REQUEST && icmp->icmp_code == 0;
 		if (!echo && ip->dst_addr == in->addr && in->has_kernel)
 			return to_kernel(t, ip->src_addr);
-		if (!echo || lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) < 0)
+		const bool error = icmp->icmp_type == ICMP_DEST_UNREACHABLE || icmp->icmp_type == ICMP_TIME_EXCEEDED;
+		if (!(echo || error) || lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) < 0)
 			return not_served(t, ip->dst_addr);
 		/* No replies to where they could not go, nor to ourselves. */
 		if (martian_source(ip->src_addr) ||
 		    src_class(t, ip->src_addr) == LB_SRC_LOCAL)
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+		if (error) /* about a VIP's flow, to its backend: lb_icmp_fwd checks the quote */
+			return port_address(t, ip->dst_addr) ? not_served(t, ip->dst_addr) : NEXT_ICMP_FWD;
 		return NEXT_ICMP; /* lb_icmp: subnet broadcast sources, the rate */
 	} else {
 		if (ip->dst_addr == in->addr && in->has_kernel)
@@ -268,9 +286,10 @@ static struct rte_node_register lb_classify_node = {
 	.name = "lb_classify",
 	.process = lb_classify_process_quad,
 	.init = lb_classify_process_init,
-	.nb_edges = LB_DROP_COUNT + 5,
+	.nb_edges = LB_DROP_COUNT + 6,
 	.next_nodes = {LB_DROP_EDGES[NEXT_HASH] = "lb_hash", [NEXT_REVERSE] = "lb_reverse",
-		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt", [NEXT_KERNEL] = "lb_to_kernel"},
+		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt", [NEXT_KERNEL] = "lb_to_kernel",
+		       [NEXT_ICMP_FWD] = "lb_icmp_fwd"},
 };
 
 RTE_NODE_REGISTER(lb_classify_node);

@@ -26,6 +26,7 @@
 	X(ICMP_RATE, "icmp_rate", "echo replies beyond the port's icmp_rate")                  \
 	X(KERNEL_RATE, "kernel_rate", "to a port's kernel interface beyond its kernel_rate") \
 	X(WRONG_PORT, "wrong_port", "to the address of a port with a kernel interface, arriving by another port") \
+	X(ICMP_INNER, "icmp_inner", "an ICMP error whose quote is truncated, a fragment, not TCP/UDP or no VIP's flow") \
 	X(TX_CHAINED, "tx_chained", "a chained mbuf for a port that cannot send one")          \
 	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
 

@@ -144,7 +144,8 @@ BAD(other_proto, {
 	}
 	refix(f, l);
 })
-BAD(icmp, { ip_of(f)[9] = IPPROTO_ICMP; l4_of(f)[0] = 3; /* unreachable, not an echo */ })
+/* an unreachable to the VIP whose "quote" is the datagram's own bytes: no VIP flow's */
+BAD(icmp, { ip_of(f)[9] = IPPROTO_ICMP; l4_of(f)[0] = 3; })
 BAD(cut_in_eth, { l = 10; })
 BAD(cut_in_vlan, { f[12] = 0x81, f[13] = 0x00; l = 16; })
 BAD(cut_in_ip, { l = 14 + 12; })
@@ -299,7 +300,7 @@ const struct fixture fixtures[] = {
 	{"other_dst", LB_DROP_NO_VIP, other_dst},
 	{"other_port", LB_DROP_NO_VIP, other_port},
 	{"other_proto", LB_DROP_NO_VIP, other_proto},
-	{"icmp", LB_DROP_NO_VIP, icmp},
+	{"icmp", LB_DROP_ICMP_INNER, icmp},
 	{"cut_in_eth", LB_DROP_TRUNCATED, cut_in_eth},
 	{"cut_in_vlan", LB_DROP_TRUNCATED, cut_in_vlan},
 	{"cut_in_ip", LB_DROP_TRUNCATED, cut_in_ip},

@@ -28,6 +28,7 @@ static const struct {
 	{"kernel", register_kernel_tests, true},
 	{"health", register_health_tests, false},
 	{"flow", register_flow_tests, true},
+	{"icmp_errors", register_icmp_error_tests, true},
 };
 
 int

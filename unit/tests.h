@@ -11,3 +11,4 @@ void register_arp_tests(void);
 void register_kernel_tests(void);
 void register_health_tests(void);
 void register_flow_tests(void);
+void register_icmp_error_tests(void);

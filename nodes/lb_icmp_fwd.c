@@ -1,0 +1,151 @@
+/* lb_icmp_fwd: ICMP errors about a VIP's flows, from the client's side
+ * (destination unreachable, "fragmentation needed" among them, and time
+ * exceeded; lb_classify sends only those here), to the backend that
+ * serves the flow: without them path-MTU discovery blackholes, since the
+ * VIP is the source the client's routers answer to.
+ *
+ * The quoted header is the VIP's packet to the client (VIP:port -> client):
+ * it must be whole (20 bytes of IPv4 and the 8 of TCP/UDP that RFC 792
+ * promises, within the frame and the outer packet), not a fragment, and a
+ * VIP's flow; anything else is icmp_inner. The backend is the one the
+ * flow's own packets get on this worker: its flow-table entry, else
+ * Maglev's choice over the reversed quote (the choice of every worker for
+ * a flow it has no entry for). The outer destination and the quoted source
+ * become the backend's, the quoted source port too; the outer IPv4, the
+ * quoted IPv4 and the ICMP checksums, and the quoted TCP/UDP checksum
+ * where it is in the quote, are updated incrementally (quotes are often
+ * truncated: nothing is recomputed over what is not there). At most the
+ * arrival port's icmp_rate a second per worker. */
+#include <rte_cycles.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "nodes/lb_bucket.h"
+#include "nodes/lb_cksum.h"
+#include "nodes/lb_key_table.h"
+#include "nodes/lb_nat.h"
+#include "nodes/lb_node_util.h"
+
+static struct lb_bucket buckets[LB_MAX_WORKERS][RTE_MAX_ETHPORTS];
+
+struct fwd_arg {
+	const struct lb_tables *t;
+	struct lb_bucket *buckets;
+	struct lb_flow_table *ft;
+	uint64_t tsc;
+};
+
+static __rte_always_inline rte_edge_t
+fwd_one(struct rte_mbuf *m, void *arg)
+{
+	const struct fwd_arg *a = arg;
+	const struct lb_tables *t = a->t;
+	const struct lb_mbuf_meta *meta = lb_meta(m);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(p + meta->l4_off);
+	const uint32_t end = RTE_MIN(rte_pktmbuf_data_len(m), (uint32_t)meta->l3_off + rte_be_to_cpu_16(ip->total_length));
+	const uint32_t in3 = meta->l4_off + sizeof(struct rte_icmp_hdr);
+
+	/* the quote: whole, not a fragment, a VIP's flow */
+	if (in3 + sizeof(struct rte_ipv4_hdr) > end)
+		return LB_NEXT_DROP(LB_DROP_ICMP_INNER);
+	struct rte_ipv4_hdr *qip = (struct rte_ipv4_hdr *)(p + in3);
+	const uint32_t qihl = (qip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	if ((qip->version_ihl >> 4) != 4 || qihl < sizeof(*qip) || in3 + qihl + 8 > end ||
+	    (qip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    (qip->next_proto_id != IPPROTO_TCP && qip->next_proto_id != IPPROTO_UDP))
+		return LB_NEXT_DROP(LB_DROP_ICMP_INNER);
+	struct rte_udp_hdr *ql4 = (struct rte_udp_hdr *)(p + in3 + qihl); /* ports first, TCP or UDP */
+	const int vi = lb_key_find(t->vip_table, lb_key_make(qip->src_addr, ql4->src_port, qip->next_proto_id));
+	if (vi < 0 || vi == LB_KEY_LOCAL)
+		return LB_NEXT_DROP(LB_DROP_ICMP_INNER);
+	const struct lb_vip *vip = t->vips[vi];
+
+	/* the flow's backend: this worker's entry, else Maglev over the flow's own tuple */
+	const struct lb_backend *be = NULL;
+	if (a->ft && vip->affinity) {
+		const uint64_t key = lb_flow_key(qip->dst_addr, ql4->dst_port, vip->index);
+		const uint32_t now = (uint32_t)(a->tsc / a->ft->tsc_per_tick);
+		const struct lb_flow_entry *e = lb_flow_find(a->ft, lb_flow_bucket_of(a->ft, key), key, now);
+		if (e) {
+			const struct lb_slot *s = &t->slots[e->backend >> 20];
+			if ((s->id & 0xfffff) == (e->backend & 0xfffff) && s->vip == vip->index)
+				be = &vip->backends[s->backend];
+		}
+	}
+	if (!be) {
+		if (!vip->lookup)
+			return LB_NEXT_DROP(vip->all_down ? LB_DROP_NO_HEALTHY_BACKEND : LB_DROP_NO_BACKEND);
+		const uint32_t h = lb_flow_hash(&t->flow_key, qip->dst_addr, qip->src_addr, ql4->dst_port, ql4->src_port,
+						qip->next_proto_id);
+		be = lb_vip_select(vip, h);
+	}
+	if (unlikely(!be->resolved))
+		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
+	if (unlikely(ip->time_to_live <= 1))
+		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
+	if (unlikely(m->nb_segs > 1 && !vip->out_multi_seg))
+		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
+	const struct lb_port_dp *in = &t->ports[m->port];
+	if (!lb_bucket_allow(&a->buckets[m->port], in->icmp_rate, in->icmp_burst, a->tsc))
+		return LB_NEXT_DROP(LB_DROP_ICMP_RATE);
+
+	/* the quote: source address and port, its checksum, and the quoted
+	 * TCP/UDP checksum when it is there; every change also in the ICMP sum */
+	uint32_t icmp_sum = lb_cksum_begin(icmp->icmp_cksum);
+	const uint16_t old_qck = qip->hdr_checksum;
+	qip->hdr_checksum = lb_cksum_end(lb_cksum_delta32(lb_cksum_begin(qip->hdr_checksum), qip->src_addr, be->addr));
+	icmp_sum = lb_cksum_delta16(icmp_sum, old_qck, qip->hdr_checksum);
+	const uint32_t ck_off = qip->next_proto_id == IPPROTO_UDP ? 6 : 16;
+	if (in3 + qihl + ck_off + 2 <= end) {
+		uint16_t *l4ck = (uint16_t *)((uint8_t *)ql4 + ck_off);
+		const uint16_t old = *l4ck;
+		if (!(qip->next_proto_id == IPPROTO_UDP && old == 0)) { /* a UDP checksum of 0: none */
+			uint32_t s = lb_cksum_delta32(lb_cksum_begin(old), qip->src_addr, be->addr);
+			uint16_t nck = lb_cksum_end(lb_cksum_delta16(s, ql4->src_port, be->port));
+			if (qip->next_proto_id == IPPROTO_UDP && nck == 0)
+				nck = 0xffff;
+			*l4ck = nck;
+			icmp_sum = lb_cksum_delta16(icmp_sum, old, nck);
+		}
+	}
+	icmp_sum = lb_cksum_delta32(icmp_sum, qip->src_addr, be->addr);
+	icmp_sum = lb_cksum_delta16(icmp_sum, ql4->src_port, be->port);
+	qip->src_addr = be->addr;
+	ql4->src_port = be->port;
+	icmp->icmp_cksum = lb_cksum_end(icmp_sum);
+
+	/* the outer packet: to the backend, TTL - 1, as a router would */
+	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
+	const uint16_t old_ttl = *ttl_word;
+	*ttl_word = lb_nat_ttl_word_dec(old_ttl);
+	uint32_t s = lb_cksum_delta16(lb_cksum_begin(ip->hdr_checksum), old_ttl, *ttl_word);
+	ip->hdr_checksum = lb_cksum_end(lb_cksum_delta32(s, ip->dst_addr, be->addr));
+	ip->dst_addr = be->addr;
+	rte_ether_addr_copy(&vip->src_mac, &eth->src_addr);
+	rte_ether_addr_copy(&be->mac, &eth->dst_addr);
+	return vip->tx_edge;
+}
+
+static uint16_t
+lb_icmp_fwd_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	struct fwd_arg a = {.t = lb_tables_get(), .buckets = buckets[graph->id], .ft = lb_dp.flows[graph->id],
+			    .tsc = rte_get_tsc_cycles()};
+
+	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, fwd_one, &a, true);
+	return nb_objs;
+}
+
+static struct rte_node_register lb_icmp_fwd_node = {
+	.name = "lb_icmp_fwd",
+	.process = lb_icmp_fwd_process,
+	.nb_edges = LB_DROP_COUNT,
+	.next_nodes = {LB_DROP_EDGES},
+};
+
+RTE_NODE_REGISTER(lb_icmp_fwd_node);
