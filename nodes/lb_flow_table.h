@@ -3,8 +3,8 @@
  * flow stays on one worker by its RX queue): no locks, no atomics.
  *
  * Set-associative: a bucket is one cache line of 4 entries; the bucket of a
- * flow is its key times a random odd multiplier (per table, never shown),
- * so a sender cannot aim its flows at one bucket. An entry names its
+ * flow is a hash of its key mixed with a random secret (per table, never
+ * shown), so a sender cannot aim its flows at one bucket. An entry names its
  * backend by counter slot and incarnation id; the published tables map a
  * slot to the backend that holds it now (lb_tables.slots), so a removed
  * backend, or one whose health went down (the control plane gives it a new
@@ -60,7 +60,8 @@ struct lb_flow_mailbox {
 struct lb_flow_table {
 	struct lb_flow_bucket *buckets;
 	uint32_t mask;                 /* buckets - 1 */
-	uint64_t mult;                 /* random, odd */
+	uint32_t shift;                /* 64 - log2(buckets) */
+	uint64_t mult;                 /* random: the bucket hash's secret */
 	uint64_t tsc_per_tick;
 	uint32_t timeout[LB_FLOW_STATES]; /* ticks */
 	/* flood guard: inserts per second, as a token bucket */
@@ -78,10 +79,20 @@ lb_flow_key(uint32_t src_addr, uint16_t src_port, uint16_t vip)
 	return (uint64_t)src_addr << 32 | (uint32_t)src_port << 16 | vip;
 }
 
+/* The key xor the table's secret, through murmur3's 64-bit finalizer:
+ * every bit of the key reaches the top bits that pick the bucket (a
+ * client address's last octet sits in the key's top byte, and a bare
+ * multiply-shift spread keys that differ in a few bits badly). */
 static __rte_always_inline struct lb_flow_bucket *
 lb_flow_bucket_of(const struct lb_flow_table *ft, uint64_t key)
 {
-	return &ft->buckets[(uint32_t)((key * ft->mult) >> 32) & ft->mask];
+	uint64_t h = key ^ ft->mult;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return &ft->buckets[h >> ft->shift];
 }
 
 static __rte_always_inline uint32_t

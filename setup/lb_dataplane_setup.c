@@ -70,7 +70,8 @@ lb_flow_tables_create(const struct lb_config *cfg, unsigned nb_workers, char *er
 		}
 		ft->buckets = b;
 		ft->mask = nb_buckets - 1;
-		ft->mult = rte_rand() | 1;
+		ft->shift = 64 - (uint32_t)__builtin_ctz(nb_buckets);
+		ft->mult = rte_rand();
 		ft->tsc_per_tick = tick;
 		for (unsigned s = 0; s < LB_FLOW_STATES; s++)
 			ft->timeout[s] = cfg->flow_timeout_s[s] * LB_FLOW_TICKS_PER_S;

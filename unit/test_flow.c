@@ -9,6 +9,7 @@
 #include <CUnit/CUnit.h>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 
 #include "control/lb_control.h"
 #include "tools/pkt.h"
@@ -30,7 +31,7 @@ static void
 test_entries(void)
 {
 	struct lb_flow_bucket b;
-	struct lb_flow_table ft = {.buckets = &b, .mask = 0,
+	struct lb_flow_table ft = {.buckets = &b, .mask = 0, .shift = 63, .mult = 0, /* every key: bucket 0 */
 				   .timeout = {[LB_FLOW_SYN] = 16, [LB_FLOW_EST] = 160, [LB_FLOW_FIN] = 16, [LB_FLOW_UDP] = 80}};
 	memset(&b, 0, sizeof(b));
 	/* miss, insert, hit */
@@ -119,7 +120,9 @@ test_backend_changes(void)
 
 	for (unsigned loop = 0; loop < 2; loop++) {
 		harness_use_loop(loop == 1);
-		CU_ASSERT_EQUAL_FATAL(harness_flow_tables(4096), 0);
+		/* 300 flows in 16384 buckets of 4: no bucket overflows (in 4096
+		 * entries one in ~50 tables did, and evicted a flow) */
+		CU_ASSERT_EQUAL_FATAL(harness_flow_tables(65536), 0);
 		CU_ASSERT_EQUAL_FATAL(harness_load_live(flow_ini, &c), 0);
 		run_flows(before, RTE_TCP_SYN_FLAG);
 		unsigned on4 = 0;
@@ -203,7 +206,7 @@ test_query(void)
 {
 	struct lb_config c;
 	uint8_t be[NB_FLOWS];
-	CU_ASSERT_EQUAL_FATAL(harness_flow_tables(4096), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_flow_tables(65536), 0);
 	CU_ASSERT_EQUAL_FATAL(harness_load_live(flow_ini, &c), 0);
 	run_flows(be, RTE_TCP_SYN_FLAG);
 	struct lb_flow_mailbox *mb = &lb_dp.flows[harness_graph_id()]->mailbox;
@@ -227,13 +230,38 @@ test_query(void)
 	CU_ASSERT_EQUAL(harness_flow_tables(0), 0);
 }
 
+/* Every bit of the key picks the bucket: clients that differ only in their
+ * address's last octet (the key's top byte) or only in their port spread
+ * over the buckets (a bare multiply-shift was blind to the top byte, and
+ * spread one-byte port differences over as few as 138 of 256 buckets). */
+static void
+test_buckets_spread(void)
+{
+	static struct lb_flow_bucket b[16384];
+	struct lb_flow_table ft = {.buckets = b, .mask = 16383, .shift = 64 - 14};
+	for (unsigned round = 0; round < 50; round++) {
+		ft.mult = rte_rand();
+		static uint8_t hit_a[16384], hit_p[16384];
+		unsigned by_addr = 0, by_port = 0;
+		memset(hit_a, 0, sizeof(hit_a));
+		memset(hit_p, 0, sizeof(hit_p));
+		for (uint32_t i = 0; i < 256; i++) {
+			const size_t ba = lb_flow_bucket_of(&ft, lb_flow_key(0x0000a8c0u | i << 24, 0x5000, 0)) - b;
+			const size_t bp = lb_flow_bucket_of(&ft, lb_flow_key(0x0100a8c0u, (uint16_t)(i << 8 | 0x4e), 0)) - b;
+			by_addr += !hit_a[ba]++;
+			by_port += !hit_p[bp]++;
+		}
+		CU_ASSERT(by_addr >= 240 && by_port >= 240); /* 256 keys in 16384 buckets: ~254 distinct */
+	}
+}
+
 /* Both loops make the same choices from the same state. */
 static void
 test_loops_agree(void)
 {
 	struct lb_config c;
 	uint8_t q[NB_FLOWS], s[NB_FLOWS];
-	CU_ASSERT_EQUAL_FATAL(harness_flow_tables(4096), 0);
+	CU_ASSERT_EQUAL_FATAL(harness_flow_tables(65536), 0);
 	CU_ASSERT_EQUAL_FATAL(harness_load_live(flow_ini, &c), 0);
 	harness_use_loop(false);
 	run_flows(q, RTE_TCP_SYN_FLAG);
@@ -260,4 +288,5 @@ register_flow_tests(void)
 	CU_add_test(s, "scalar and quad loops choose alike", test_loops_agree);
 	CU_add_test(s, "flood guard: Maglev alone beyond the rate, nothing evicted", test_flood_guard);
 	CU_add_test(s, "one flow asked of the worker that owns it", test_query);
+	CU_add_test(s, "the bucket index uses every bit of the key", test_buckets_spread);
 }
