@@ -585,7 +585,7 @@ cmd_flow(const char *cmd, const char *params, struct rte_tel_data *d)
 			continue;
 		tables++;
 		if (rc == 1) {
-			q.slot = (uint16_t)(a.backend >> 20);
+			q.slot = lb_flow_ref_slot(a.backend);
 			lb_control_read(find_flow_vip, &q);
 			snprintf(line, sizeof(line), "worker %u: %s, %s, idle %.1f s", wk, q.backend[0] ? q.backend : "a removed backend",
 				 states[a.state & 3], (double)a.age / LB_FLOW_TICKS_PER_S);

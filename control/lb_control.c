@@ -68,7 +68,7 @@ static uint32_t
 new_id(void)
 {
 	const uint32_t id = next_id;
-	next_id = next_id + 1 > 0xfffff ? LB_MAX_BACKEND_SLOTS + 1 : next_id + 1;
+	next_id = next_id + 1 > LB_FLOW_ID_MASK ? LB_MAX_BACKEND_SLOTS + 1 : next_id + 1;
 	return id;
 }
 

@@ -88,10 +88,20 @@ static unsigned nb_wanted;
 static struct vip_check wanted_vips[LB_MAX_VIPS];
 static unsigned nb_wanted_vips;
 
+struct collect_arg {
+	uint64_t seen;       /* the generation the targets follow now */
+	uint64_t generation; /* the live one */
+};
+
+/* Under the control lock: the VIPs with checks and their backends, copied
+ * only when the live configuration changed (it is asked every loop). */
 static void
 collect(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
-	*(uint64_t *)arg = generation;
+	struct collect_arg *c = arg;
+	c->generation = generation;
+	if (generation == c->seen)
+		return;
 	nb_wanted = nb_wanted_vips = 0;
 	for (unsigned i = 0; i < cfg->nb_vips; i++) {
 		const struct lb_cfg_vip *v = &cfg->vips[i];
@@ -101,11 +111,11 @@ collect(const struct lb_config *cfg, uint64_t generation, void *arg)
 		snprintf(vc->name, sizeof(vc->name), "%s", v->name);
 		vc->check = v->check;
 		snprintf(vc->ifname, sizeof(vc->ifname), "%s", cfg->ports[v->out_port].kernel);
-		for (uint32_t b = 0; b < v->nb_backends && nb_wanted < MAX_TARGETS; b++)
-			wanted[nb_wanted++] = (struct wanted_backend){.addr = v->backends[b].addr,
-								      .port = v->backends[b].port};
-		for (unsigned k = nb_wanted - RTE_MIN(v->nb_backends, nb_wanted); k < nb_wanted; k++)
-			snprintf(wanted[k].vip, sizeof(wanted[k].vip), "%s", v->name);
+		for (uint32_t b = 0; b < v->nb_backends && nb_wanted < MAX_TARGETS; b++) {
+			struct wanted_backend *w = &wanted[nb_wanted++];
+			*w = (struct wanted_backend){.addr = v->backends[b].addr, .port = v->backends[b].port};
+			snprintf(w->vip, sizeof(w->vip), "%s", v->name);
+		}
 	}
 }
 
@@ -409,11 +419,12 @@ checker_main(void *arg)
 	(void)arg;
 
 	while (!__atomic_load_n(&stop_flag, __ATOMIC_RELAXED)) {
-		uint64_t now = lb_arp_now_ms(), generation = 0;
-		lb_control_read(collect, &generation);
-		if (generation != seen_generation) {
+		uint64_t now = lb_arp_now_ms();
+		struct collect_arg c = {.seen = seen_generation};
+		lb_control_read(collect, &c);
+		if (c.generation != seen_generation) {
 			reconcile(now);
-			seen_generation = generation;
+			seen_generation = c.generation;
 		}
 		apply_requests();
 		/* due checks start; expired ones fail */

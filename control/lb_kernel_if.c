@@ -199,15 +199,22 @@ want_route(rte_be32_t dst, rte_be32_t via, int ifindex)
 }
 
 struct collect_arg {
-	uint64_t generation;
+	bool needed;         /* force, or the neighbours changed */
+	uint64_t generation; /* the live configuration's */
+	bool collected;
 };
 
-/* Under the control core's lock: what the live configuration needs. No
- * netlink here. */
+/* Under the control core's lock: what the live configuration needs, only
+ * when it or the neighbours changed (it is asked every tick). No netlink
+ * here. */
 static void
 collect(const struct lb_config *cfg, uint64_t generation, void *arg)
 {
-	((struct collect_arg *)arg)->generation = generation;
+	struct collect_arg *c = arg;
+	c->generation = generation;
+	if (!c->needed && generation == seen_config)
+		return;
+	c->collected = true;
 	nb_want_pins = nb_want_routes = 0;
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++)
 		if (kifs[p].on && cfg->ports[p].gateway)
@@ -302,14 +309,14 @@ static void
 sync_locked(bool force)
 {
 	struct lb_arp_stats as;
-	struct collect_arg c = {0};
 
 	if (!sk)
 		return;
+	/* the neighbours' generation first: a change after it is seen next time */
 	lb_arp_stats_get(&as);
-	/* the generation first: a change after it is seen next time */
+	struct collect_arg c = {.needed = force || as.generation != seen_neigh};
 	lb_control_read(collect, &c);
-	if (!force && c.generation == seen_config && as.generation == seen_neigh)
+	if (!c.collected)
 		return;
 	seen_config = c.generation;
 	seen_neigh = as.generation;

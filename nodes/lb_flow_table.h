@@ -18,6 +18,8 @@
 #include <rte_common.h>
 #include <rte_meter.h>
 
+#include "nodes/lb_tables.h"
+
 #define LB_FLOW_WAYS 4
 #define LB_FLOW_TICKS_PER_S 16 /* entry times are in 1/16 s */
 #define LB_FLOW_TIME_BITS 30
@@ -28,7 +30,7 @@ enum lb_flow_state { LB_FLOW_SYN, LB_FLOW_EST, LB_FLOW_FIN, LB_FLOW_UDP, LB_FLOW
  * (a source 0.0.0.0 never gets here: martian_src). */
 struct lb_flow_entry {
 	uint64_t key;
-	uint32_t backend;  /* slot << 20 | id & 0xfffff */
+	uint32_t backend;  /* lb_flow_backend_ref: slot << 20 | 20 bits of id */
 	uint32_t seen;     /* tick << 2 | state */
 };
 
@@ -111,6 +113,33 @@ static __rte_always_inline uint32_t
 lb_flow_seen(uint32_t now, enum lb_flow_state s)
 {
 	return (now & ((1u << LB_FLOW_TIME_BITS) - 1)) << 2 | s;
+}
+
+#define LB_FLOW_ID_BITS 20
+#define LB_FLOW_ID_MASK ((1u << LB_FLOW_ID_BITS) - 1)
+
+/* How an entry names backend b: its slot and (the low bits of) its id. */
+static __rte_always_inline uint32_t
+lb_flow_backend_ref(const struct lb_backend *b)
+{
+	return (uint32_t)b->slot << LB_FLOW_ID_BITS | (b->id & LB_FLOW_ID_MASK);
+}
+
+static __rte_always_inline uint16_t
+lb_flow_ref_slot(uint32_t ref)
+{
+	return (uint16_t)(ref >> LB_FLOW_ID_BITS);
+}
+
+/* The backend of vip that entry e names, while it still holds the slot
+ * with the same id in the published tables t; else NULL (removed, or down). */
+static __rte_always_inline const struct lb_backend *
+lb_flow_entry_backend(const struct lb_tables *t, const struct lb_vip *vip, const struct lb_flow_entry *e)
+{
+	const struct lb_slot *s = &t->slots[lb_flow_ref_slot(e->backend)];
+	if ((s->id & LB_FLOW_ID_MASK) != (e->backend & LB_FLOW_ID_MASK) || s->vip != vip->index)
+		return NULL;
+	return &vip->backends[s->backend];
 }
 
 /* The live entry of key in its bucket, or NULL. */

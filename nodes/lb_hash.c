@@ -89,14 +89,14 @@ flow_select(struct rte_mbuf *m, struct hash_arg *a, struct lb_flow_bucket *b, ui
 	struct lb_flow_entry *e = lb_flow_find(ft, b, fkey, a->now);
 
 	if (e) {
-		const struct lb_slot *s = &a->t->slots[e->backend >> 20];
-		if (likely((s->id & 0xfffff) == (e->backend & 0xfffff) && s->vip == meta->vip->index)) {
+		const struct lb_backend *be = lb_flow_entry_backend(a->t, meta->vip, e);
+		if (likely(be != NULL)) {
 			ft->stats.hits++;
 			const uint32_t seen = lb_flow_seen(a->now, st == LB_FLOW_EST && (e->seen & 3) == LB_FLOW_SYN ? LB_FLOW_EST
 						     : st == LB_FLOW_EST && (e->seen & 3) == LB_FLOW_FIN ? LB_FLOW_FIN : st);
 			if (seen != e->seen) /* at most once a tick: a clean line stays clean */
 				e->seen = seen;
-			meta->backend = &meta->vip->backends[s->backend];
+			meta->backend = be;
 			return NEXT_REWRITE;
 		}
 		ft->stats.stale++; /* its backend went (removed, or down): reselect */
@@ -111,7 +111,7 @@ flow_select(struct rte_mbuf *m, struct hash_arg *a, struct lb_flow_bucket *b, ui
 		ft->stats.inserts++;
 	}
 	e->key = fkey;
-	e->backend = (uint32_t)meta->backend->slot << 20 | (meta->backend->id & 0xfffff);
+	e->backend = lb_flow_backend_ref(meta->backend);
 	e->seen = lb_flow_seen(a->now, st);
 	return edge;
 }

@@ -71,11 +71,8 @@ fwd_one(struct rte_mbuf *m, void *arg)
 		const uint64_t key = lb_flow_key(qip->dst_addr, ql4->dst_port, vip->index);
 		const uint32_t now = (uint32_t)(a->tsc / a->ft->tsc_per_tick);
 		const struct lb_flow_entry *e = lb_flow_find(a->ft, lb_flow_bucket_of(a->ft, key), key, now);
-		if (e) {
-			const struct lb_slot *s = &t->slots[e->backend >> 20];
-			if ((s->id & 0xfffff) == (e->backend & 0xfffff) && s->vip == vip->index)
-				be = &vip->backends[s->backend];
-		}
+		if (e)
+			be = lb_flow_entry_backend(t, vip, e);
 	}
 	if (!be) {
 		if (!vip->lookup)

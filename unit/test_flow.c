@@ -224,7 +224,7 @@ test_query(void)
 		CU_ASSERT_EQUAL(mb->found, known == 1);
 	}
 	/* flow 7's backend, named by its slot: 10.0.0.N holds slot N - 1 */
-	CU_ASSERT_EQUAL((mb->backend >> 20) + 1, be[7]);
+	CU_ASSERT_EQUAL(lb_flow_ref_slot(mb->backend) + 1, be[7]);
 	CU_ASSERT_EQUAL(mb->state, LB_FLOW_SYN);
 	harness_unload_live(&c);
 	CU_ASSERT_EQUAL(harness_flow_tables(0), 0);
