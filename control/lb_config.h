@@ -20,6 +20,9 @@
 #define LB_IFNAME_SIZE 16 /* IFNAMSIZ */
 #define LB_DEFAULT_KERNEL_RATE 10000
 #define LB_MAX_KERNEL_RATE 10000000
+#define LB_DEFAULT_MTU 1500
+#define LB_MIN_MTU 576 /* RFC 791: every host takes 576-byte datagrams */
+#define LB_MAX_MTU 9216
 
 struct lb_cfg_backend {
 	rte_be32_t addr;
@@ -93,6 +96,7 @@ struct lb_cfg_port {
 	char kernel[LB_IFNAME_SIZE]; /* the port's kernel interface (net_tap), "" = none */
 	uint32_t kernel_rate;   /* packets per second to that interface */
 	uint32_t kernel_burst;  /* 0: as kernel_rate */
+	uint32_t mtu;           /* the largest IPv4 packet sent on the port */
 	int line;
 };
 

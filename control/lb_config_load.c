@@ -356,6 +356,7 @@ static const struct key_desc port_keys[] = {
 	{"kernel_rate", U32(struct lb_cfg_port, kernel_rate, 1, LB_MAX_KERNEL_RATE, "kernel_rate (packets per second)"),
 	 .dflt = XSTR(LB_DEFAULT_KERNEL_RATE)},
 	{"kernel_burst", U32(struct lb_cfg_port, kernel_burst, 1, LB_MAX_KERNEL_RATE, "kernel_burst")}, /* default: kernel_rate */
+	{"mtu", U32(struct lb_cfg_port, mtu, LB_MIN_MTU, LB_MAX_MTU, "mtu (bytes of IPv4)"), .dflt = XSTR(LB_DEFAULT_MTU)},
 };
 
 static void *

@@ -83,6 +83,7 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 		fprintf(f, "kernel_rate = %u\n", cp->kernel_rate);
 		if (cp->kernel_burst)
 			fprintf(f, "kernel_burst = %u\n", cp->kernel_burst);
+		fprintf(f, "mtu = %u\n", cp->mtu);
 	}
 	for (unsigned w = 0; w < cfg->nb_workers; w++) {
 		const struct lb_cfg_worker *cw = &cfg->workers[w];

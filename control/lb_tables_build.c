@@ -76,6 +76,7 @@ lb_vip_build(const struct lb_config *cfg, uint16_t i, const struct lb_cfg_vip *c
 	v->tx_edge = out->tx_edge;
 	v->out_port_id = out->port_id;
 	v->out_multi_seg = out->multi_seg;
+	v->out_mtu = cfg->ports[cv->out_port].mtu;
 	v->src_mac = out->mac;
 	v->nb_backends = cv->nb_backends;
 	if (cv->nb_backends) {
@@ -266,6 +267,7 @@ lb_tables_build(const struct lb_config *cfg, const struct lb_port_info ports[LB_
 			.kernel_tx_edge = ports[p].kernel_tx_edge,
 			.kernel_rate = (cp->kernel_rate + n - 1) / n,
 			.kernel_burst = RTE_MAX((kburst + n - 1) / n, 1u),
+			.mtu = cp->mtu,
 		};
 		if (ports[p].has_kernel)
 			t->ports[ports[p].kernel_port_id] = (struct lb_port_dp){

@@ -21,6 +21,7 @@
 
 #include "control/lb_arp.h"
 #include "control/lb_control.h"
+#include "nodes/lb_icmp_err.h"
 #include "unit/harness.h"
 
 #if defined(__has_feature)
@@ -91,12 +92,13 @@ segment(const uint8_t *data, size_t len)
 	if (!m)
 		abort();
 	/* As close to the buffer's end as an 8-byte aligned start allows (PMDs
-	 * align frames too); every byte before and after the frame poisoned. */
+	 * align frames too); every byte before and after the frame poisoned,
+	 * but for the room an ICMP error's new headers take in front of it. */
 	m->data_off = (m->buf_len - len) & ~7u;
 	m->data_len = m->pkt_len = len;
 	m->port = 0; /* received on the harness's port */
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), data, len);
-	POISON(m->buf_addr, m->data_off);
+	POISON(m->buf_addr, m->data_off - LB_ICMP_ERR_HDRS); /* lb_icmp_error writes its headers there */
 	POISON((uint8_t *)m->buf_addr + m->data_off + len, m->buf_len - m->data_off - len);
 	return m;
 }

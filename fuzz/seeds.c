@@ -15,6 +15,10 @@ main(int argc, char **argv)
 	static const char *const addrs[] = {"198.51.100.10", "198.51.100.20"};
 	static const uint16_t ports[] = {80, 53};
 	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	/* their first backends, as fuzz_nodes.c has them (web's MAC from ARP) */
+	static const char *const be_addrs[] = {"10.20.0.11", "10.20.0.13"};
+	static const uint16_t be_ports[] = {8080, 5353};
+	static const uint8_t be_macs[][6] = {{0x02, 0xaa, 0, 0, 0, 0x11}, {0x02, 0, 0, 0, 0, 0x13}};
 	uint8_t buf[PKT_MAX + 1];
 	char path[4096];
 	unsigned n = 0;
@@ -24,8 +28,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (unsigned v = 0; v < 2; v++) {
-		struct fixture_vip fv = {.port = ports[v], .proto = protos[v], .index = v};
+		struct fixture_vip fv = {.port = ports[v], .proto = protos[v], .index = v, .be_port = be_ports[v]};
 		inet_pton(AF_INET, addrs[v], &fv.addr);
+		inet_pton(AF_INET, be_addrs[v], &fv.be_addr);
+		memcpy(fv.be_mac, be_macs[v], 6);
 		for (unsigned i = 0; i < nb_fixtures; i++)
 			for (uint8_t flags = 0; flags < 2; flags++) {
 				size_t len = fixtures[i].build(buf + 1, sizeof(buf) - 1, &fv, i);

@@ -3,7 +3,11 @@
  *   - packets for a configured VIP to lb_hash,
  *   - replies from a configured backend to lb_reverse (back to the client),
  *   - ICMP echo requests to a VIP or port address to lb_icmp,
- *   - ICMP errors (unreachable, time exceeded) to one to lb_icmp_fwd,
+ *   - ICMP errors (unreachable, time exceeded) to a VIP, and from a
+ *     backend (on its VIP's out port, from its MAC) to a client, to
+ *     lb_icmp_fwd,
+ *   - VIP traffic and backends' replies whose TTL would expire here to
+ *     lb_icmp_err (time exceeded),
  *   - ARP to lb_punt (the control plane), when some port has an address,
  *   - TCP, UDP and ICMP other than echo to the arrival port's own address,
  *     when the port has a kernel interface, to lb_to_kernel; checked before
@@ -40,6 +44,7 @@
 #define NEXT_PUNT LB_NEXT_OWN(3)
 #define NEXT_KERNEL LB_NEXT_OWN(4)
 #define NEXT_ICMP_FWD LB_NEXT_OWN(5)
+#define NEXT_ICMP_ERR LB_NEXT_OWN(6)
 
 #define ICMP_DEST_UNREACHABLE 3
 #define ICMP_TIME_EXCEEDED 11
@@ -117,6 +122,26 @@ not_served(const struct lb_tables *t, rte_be32_t dst)
 			return LB_NEXT_DROP(LB_DROP_WRONG_PORT);
 	}
 	return LB_NEXT_DROP(LB_DROP_NO_VIP);
+}
+
+/* An ICMP error not to a local address: only from a backend, by its VIP's
+ * out port and from its MAC, to an address lb-graph could forward to;
+ * lb_icmp_fwd checks the quote. */
+static __rte_noinline rte_edge_t
+backend_icmp_error(const struct lb_tables *t, struct rte_mbuf *m, const uint8_t *frame,
+		   const struct rte_ipv4_hdr *ip)
+{
+	if (src_class(t, ip->src_addr) != LB_SRC_BACKEND)
+		return not_served(t, ip->dst_addr);
+	const int h = lb_key_find(t->src_table, lb_src_port_key(ip->src_addr, m->port));
+	if (h < 0 || (t->src_hosts[h].check_mac && !src_mac_is(frame, &t->src_hosts[h].mac)))
+		return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
+	if (martian_source(ip->dst_addr) || src_class(t, ip->dst_addr) == LB_SRC_LOCAL)
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_DST);
+	if (ip->time_to_live <= 1)
+		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED); /* no error about an error */
+	lb_meta(m)->from_backend = true;
+	return NEXT_ICMP_FWD;
 }
 
 struct classify_arg {
@@ -210,14 +235,19 @@ classify_one(struct rte_mbuf *m, void *arg)
 		if (!echo && ip->dst_addr == in->addr && in->has_kernel)
 			return to_kernel(t, ip->src_addr);
 		const bool error = icmp->icmp_type == ICMP_DEST_UNREACHABLE || icmp->icmp_type == ICMP_TIME_EXCEEDED;
-		if (!(echo || error) || lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) < 0)
+		const bool local = lb_key_find(t->vip_table, lb_key_make(ip->dst_addr, 0, IPPROTO_ICMP)) >= 0;
+		if (error && !local)
+			return backend_icmp_error(t, m, p, ip);
+		if (!(echo || error) || !local)
 			return not_served(t, ip->dst_addr);
 		/* No replies to where they could not go, nor to ourselves. */
 		if (martian_source(ip->src_addr) ||
 		    src_class(t, ip->src_addr) == LB_SRC_LOCAL)
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
-		if (error) /* about a VIP's flow, to its backend: lb_icmp_fwd checks the quote */
+		if (error) { /* about a VIP's flow, to its backend: lb_icmp_fwd checks the quote */
+			meta->from_backend = false;
 			return port_address(t, ip->dst_addr) ? not_served(t, ip->dst_addr) : NEXT_ICMP_FWD;
+		}
 		return NEXT_ICMP; /* lb_icmp: subnet broadcast sources, the rate */
 	} else {
 		if (ip->dst_addr == in->addr && in->has_kernel)
@@ -243,7 +273,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 			     src_class(t, ip->dst_addr) == LB_SRC_LOCAL))
 			return LB_NEXT_DROP(LB_DROP_MARTIAN_DST);
 		if (unlikely(ip->time_to_live <= 1))
-			return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
+			return NEXT_ICMP_ERR;
 		meta->vip = vip;
 		return NEXT_REVERSE;
 	}
@@ -258,7 +288,7 @@ classify_one(struct rte_mbuf *m, void *arg)
 			return e;
 	}
 	if (unlikely(ip->time_to_live <= 1))
-		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
+		return NEXT_ICMP_ERR; /* time exceeded, from the arrival port's address */
 	if (unlikely(drop_all))
 		return LB_NEXT_DROP(LB_DROP_POLICY);
 
@@ -286,10 +316,10 @@ static struct rte_node_register lb_classify_node = {
 	.name = "lb_classify",
 	.process = lb_classify_process_quad,
 	.init = lb_classify_process_init,
-	.nb_edges = LB_DROP_COUNT + 6,
+	.nb_edges = LB_DROP_COUNT + 7,
 	.next_nodes = {LB_DROP_EDGES[NEXT_HASH] = "lb_hash", [NEXT_REVERSE] = "lb_reverse",
 		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt", [NEXT_KERNEL] = "lb_to_kernel",
-		       [NEXT_ICMP_FWD] = "lb_icmp_fwd"},
+		       [NEXT_ICMP_FWD] = "lb_icmp_fwd", [NEXT_ICMP_ERR] = "lb_icmp_err"},
 };
 
 RTE_NODE_REGISTER(lb_classify_node);

@@ -12,7 +12,7 @@
 	X(BAD_IHL, "bad_ihl", "IPv4 header length below 20 bytes")                            \
 	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
 	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
-	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1: would expire on this hop")                 \
+	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1, and no time exceeded sent: the arrival port has no address; an ICMP error")                 \
 	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, a VIP or a port address; ICMP echo from a subnet broadcast") \
 	X(SPOOFED_BACKEND, "spoofed_backend", "a backend's address or endpoint from where that backend is not") \
 	X(MARTIAN_DST, "martian_dst", "return traffic to 0/8, 127/8, 224/3, a subnet's network/broadcast, a VIP or a port address") \
@@ -23,10 +23,11 @@
 	X(NO_NEIGHBOR, "no_neighbor", "no MAC known yet for the next hop (ARP asked)")         \
 	X(NO_ROUTE, "no_route", "return traffic to an address no port reaches")                \
 	X(PUNT_FULL, "punt_full", "the control plane's queue was full (ARP)")                  \
-	X(ICMP_RATE, "icmp_rate", "echo replies beyond the port's icmp_rate")                  \
+	X(ICMP_RATE, "icmp_rate", "ICMP echo replies, errors lb-graph sends or relays, beyond the port's icmp_rate")                  \
 	X(KERNEL_RATE, "kernel_rate", "to a port's kernel interface beyond its kernel_rate") \
 	X(WRONG_PORT, "wrong_port", "to the address of a port with a kernel interface, arriving by another port") \
 	X(ICMP_INNER, "icmp_inner", "an ICMP error whose quote is truncated, a fragment, not TCP/UDP or no VIP's flow") \
+	X(TOO_BIG, "too_big", "larger than the out port's mtu: without DF (lb-graph does not fragment), or no address on the arrival port to say so from") \
 	X(TX_CHAINED, "tx_chained", "a chained mbuf for a port that cannot send one")          \
 	X(TX_FULL, "tx_full", "the output queue was full (from ethdev_tx)")
 

@@ -7,44 +7,35 @@
  * plane is asked to resolve it). lb_classify checked where the reply came
  * from and that its destination is neither martian nor local; a subnet's
  * network or broadcast address is refused here, where the subnets are
- * walked (martian_dst). */
+ * walked (martian_dst). A reply larger than the client's port's mtu is
+ * answered with "fragmentation needed" when it has DF (the backend lowers
+ * its path MTU), else dropped as too_big. */
 #include <rte_hash.h>
 #include <rte_ring.h>
 
+#include "nodes/lb_icmp_err.h"
 #include "nodes/lb_nat.h"
+#include "nodes/lb_route.h"
 #include "nodes/lb_node_util.h"
 
-/* The port and next hop towards dst, or NULL with the drop reason in *why. */
-static inline const struct lb_port_dp *
-route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop, rte_edge_t *why)
+static __rte_noinline rte_edge_t
+too_big(struct rte_mbuf *m, const struct lb_tables *t, const struct rte_ipv4_hdr *ip, uint16_t mtu,
+	unsigned worker)
 {
-	const struct lb_port_dp *via_gw = NULL;
-
-	*why = LB_NEXT_DROP(LB_DROP_NO_ROUTE);
-	for (uint16_t i = 0; i < t->nb_ports; i++) {
-		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
-		if (!p->addr)
-			continue;
-		if (lb_in_subnet(dst, p->addr, p->mask)) {
-			if (unlikely(lb_subnet_edge(dst, p->mask))) {
-				*why = LB_NEXT_DROP(LB_DROP_MARTIAN_DST);
-				return NULL;
-			}
-			*next_hop = dst;
-			return p;
-		}
-		if (p->gateway && !via_gw)
-			via_gw = p;
-	}
-	if (via_gw)
-		*next_hop = via_gw->gateway;
-	return via_gw;
+	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
+		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
+	return lb_icmp_error(m, t, worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu, LB_DROP_TOO_BIG);
 }
+
+struct reverse_arg {
+	const struct lb_tables *t;
+	unsigned worker;
+};
 
 static __rte_always_inline rte_edge_t
 reverse_one(struct rte_mbuf *m, void *arg)
 {
-	const struct lb_tables *t = arg;
+	const struct lb_tables *t = ((const struct reverse_arg *)arg)->t;
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -54,9 +45,11 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	rte_edge_t why;
 	void *data;
 
-	const struct lb_port_dp *out = route(t, ip->dst_addr, &next_hop, &why);
+	const struct lb_port_dp *out = lb_route(t, ip->dst_addr, &next_hop, &why);
 	if (unlikely(!out))
 		return why;
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) > out->mtu))
+		return too_big(m, t, ip, out->mtu, ((const struct reverse_arg *)arg)->worker);
 	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {
@@ -76,9 +69,9 @@ static __rte_always_inline uint16_t
 lb_reverse_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
                     const bool scalar)
 {
-	struct lb_tables *t = lb_tables_get();
+	struct reverse_arg a = {.t = lb_tables_get(), .worker = graph->id};
 
-	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, reverse_one, t, scalar);
+	lb_counters[graph->id].forwarded += lb_process_stream(graph, node, objs, nb_objs, reverse_one, &a, scalar);
 	return nb_objs;
 }
 

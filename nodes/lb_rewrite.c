@@ -2,15 +2,34 @@
  * and TCP/UDP checksums are updated incrementally (RFC 1624), TTL drops by
  * one as on any router hop, and the Ethernet header is readdressed from the
  * output port's MAC to the backend's next hop (from the INI, or found by ARP:
- * until it is, the packet is dropped as no_neighbor). Out through
- * ethdev_tx-<port>: those edges are added at start-up (app/graph.c). */
+ * until it is, the packet is dropped as no_neighbor). A packet larger
+ * than the out port's mtu is answered with "fragmentation needed" when it
+ * has DF, else dropped as too_big. Out through ethdev_tx-<port>: those
+ * edges are added at start-up (app/graph.c). */
+#include "nodes/lb_icmp_err.h"
 #include "nodes/lb_nat.h"
 #include "nodes/lb_node_util.h"
+
+/* A packet the out port cannot take whole (the caller found it larger
+ * than mtu): "fragmentation needed" back to its source when it says DF. */
+static __rte_noinline rte_edge_t
+too_big(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t mtu, unsigned worker)
+{
+	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
+		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
+	return lb_icmp_error(m, lb_tables_get(), worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu,
+			     LB_DROP_TOO_BIG);
+}
+
+struct rewrite_arg {
+	struct lb_worker_counters *counters;
+	unsigned worker;
+};
 
 static __rte_always_inline rte_edge_t
 rewrite_one(struct rte_mbuf *m, void *arg)
 {
-	struct lb_worker_counters *counters = arg;
+	struct lb_worker_counters *counters = ((struct rewrite_arg *)arg)->counters;
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 	const struct lb_backend *be = meta->backend;
@@ -20,6 +39,9 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 	if (unlikely(m->nb_segs > 1 && !vip->out_multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)((uint8_t *)eth + meta->l3_off);
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) > vip->out_mtu))
+		return too_big(m, ip, vip->out_mtu, ((struct rewrite_arg *)arg)->worker);
 
 	counters->vip_pkts[vip->index]++;
 	counters->backend_pkts[be->slot]++;
@@ -34,9 +56,9 @@ static __rte_always_inline uint16_t
 lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
                     const bool scalar)
 {
-	struct lb_worker_counters *counters = &lb_counters[graph->id];
+	struct rewrite_arg a = {.counters = &lb_counters[graph->id], .worker = graph->id};
 
-	counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, counters, scalar);
+	a.counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, &a, scalar);
 	return nb_objs;
 }
 

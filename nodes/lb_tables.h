@@ -55,6 +55,7 @@ struct lb_vip {
 	rte_edge_t tx_edge;         /* lb_rewrite edge to ethdev_tx-<out port> */
 	uint16_t out_port_id;       /* ethdev id of the out port: backends' replies arrive there */
 	bool out_multi_seg;         /* the out port sends chained mbufs */
+	uint16_t out_mtu;           /* the out port's mtu: larger packets are too big */
 	struct rte_ether_addr src_mac; /* MAC of the output port */
 	uint32_t nb_backends;
 	struct lb_backend *backends;
@@ -75,7 +76,8 @@ struct lb_port_dp {
 	rte_be32_t addr;           /* 0: no address */
 	uint32_t mask;             /* host order */
 	rte_be32_t gateway;        /* 0: none */
-	uint32_t icmp_rate;        /* echo replies per second and worker polling it; 0: none */
+	uint16_t mtu;              /* [port] mtu: the largest IPv4 packet it sends */
+	uint32_t icmp_rate;        /* ICMP replies and errors per second and worker polling it; 0: none */
 	uint32_t icmp_burst;
 	/* [port] kernel: the port's kernel interface (a net_tap port) takes
 	 * what comes for addr and lb-graph does not answer itself */

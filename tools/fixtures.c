@@ -272,6 +272,78 @@ ip_options(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
 	return l;
 }
 
+/* Port unreachable from a VIP's first backend (its address and MAC) about
+ * the flow's datagram to it; quote: the whole datagram, or 8 bytes of it. */
+static size_t
+icmp_from_backend_quote(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow, size_t quote)
+{
+	uint8_t q[256];
+	struct pkt_spec s;
+	base_spec(&s, vip, flow);
+	s.dst = vip->be_addr;
+	s.dport = vip->be_port;
+	s.ttl = 63;
+	const size_t ql = RTE_MIN(build_ok_spec(q, sizeof(q), &s, vip, flow, 0, 0, 24) - 14, quote);
+	if (cap < 14 + 28 + ql)
+		return 0;
+	memset(f, 0, 14 + 28);
+	memcpy(f, mac_lb, 6);
+	memcpy(f + 6, vip->be_mac, 6);
+	f[12] = 0x08;
+	uint8_t *ip = f + 14, *icmp = ip + 20;
+	const uint16_t tot = (uint16_t)(28 + ql);
+	ip[0] = 0x45, ip[2] = tot >> 8, ip[3] = (uint8_t)tot, ip[8] = 64, ip[9] = IPPROTO_ICMP;
+	memcpy(ip + 12, &vip->be_addr, 4);
+	memcpy(ip + 16, q + 14 + 12, 4); /* to the client */
+	const uint16_t ipck = (uint16_t)~pkt_fold(pkt_sum(ip, 20, 0));
+	ip[10] = ipck >> 8, ip[11] = (uint8_t)ipck;
+	icmp[0] = 3, icmp[1] = 3;
+	memcpy(icmp + 8, q + 14, ql);
+	const uint16_t ick = (uint16_t)~pkt_fold(pkt_sum(icmp, 8 + ql, 0));
+	icmp[2] = ick >> 8, icmp[3] = (uint8_t)ick;
+	return 14 + tot;
+}
+
+static size_t
+icmp_from_backend(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	return icmp_from_backend_quote(f, cap, vip, flow, 256);
+}
+
+static size_t
+icmp_from_backend_8(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	return icmp_from_backend_quote(f, cap, vip, flow, 28);
+}
+
+/* 1600 bytes of IPv4 with DF: beyond a 1500 mtu ("fragmentation needed"
+ * where the arrival port has an address), and without DF. */
+static size_t
+big(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow, bool df)
+{
+	struct pkt_spec s;
+	base_spec(&s, vip, flow);
+	s.payload_len = (uint16_t)(1600 - 20 - (vip->proto == IPPROTO_TCP ? 20 : 8));
+	size_t l = pkt_build(f, cap, &s);
+	if (l && df) {
+		ip_of(f)[6] = 0x40;
+		refix(f, l);
+	}
+	return l;
+}
+
+static size_t
+big_df(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	return big(f, cap, vip, flow, true);
+}
+
+static size_t
+big_no_df(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
+{
+	return big(f, cap, vip, flow, false);
+}
+
 static size_t
 padded_to_60(uint8_t *f, size_t cap, const struct fixture_vip *vip, uint32_t flow)
 {
@@ -301,6 +373,10 @@ const struct fixture fixtures[] = {
 	{"other_port", LB_DROP_NO_VIP, other_port},
 	{"other_proto", LB_DROP_NO_VIP, other_proto},
 	{"icmp", LB_DROP_ICMP_INNER, icmp},
+	{"icmp_from_backend", LB_DROP_NO_ROUTE, icmp_from_backend},     /* no port address: no route to the client */
+	{"icmp_from_backend_8", LB_DROP_NO_ROUTE, icmp_from_backend_8},
+	{"big_df", LB_DROP_TOO_BIG, big_df},                            /* no port address to say so from */
+	{"big_no_df", LB_DROP_TOO_BIG, big_no_df},
 	{"cut_in_eth", LB_DROP_TRUNCATED, cut_in_eth},
 	{"cut_in_vlan", LB_DROP_TRUNCATED, cut_in_vlan},
 	{"cut_in_ip", LB_DROP_TRUNCATED, cut_in_ip},

@@ -193,14 +193,28 @@ harness_config(const char *text, size_t len, struct lb_config *cfg, FILE *err)
 	return rc;
 }
 
+uint32_t
+harness_addr(const char *dotted)
+{
+	uint32_t a = 0;
+	inet_pton(AF_INET, dotted, &a);
+	return a;
+}
+
 int
 harness_load(const char *ini_text, struct lb_config *cfg)
+{
+	return harness_load_ports(ini_text, cfg, harness_ports);
+}
+
+int
+harness_load_ports(const char *ini_text, struct lb_config *cfg, const struct lb_port_info *ports)
 {
 	char err[256];
 
 	if (harness_config(ini_text, strlen(ini_text), cfg, stderr) < 0)
 		return -1;
-	struct lb_tables *t = lb_tables_build(cfg, harness_ports, err, sizeof(err));
+	struct lb_tables *t = lb_tables_build(cfg, ports, err, sizeof(err));
 	if (!t) {
 		fprintf(stderr, "%s\n", err);
 		return -1;

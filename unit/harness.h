@@ -29,6 +29,11 @@ unsigned harness_graph_id(void);
 
 /* Load INI text as the running configuration (tables built and published). */
 int harness_load(const char *ini_text, struct lb_config *cfg);
+/* The same on other ports than the harness's one (their TX to the sink too). */
+int harness_load_ports(const char *ini_text, struct lb_config *cfg, const struct lb_port_info *ports);
+
+/* A dotted IPv4 address, in network order. */
+uint32_t harness_addr(const char *dotted);
 /* harness_load, then the ARP module and the control core on it, as
  * lb-graph starts them (no workers: no RCU); and the reverse. */
 int harness_load_live(const char *ini_text, struct lb_config *cfg);

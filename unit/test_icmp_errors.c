@@ -28,14 +28,6 @@ teardown(void)
 	return 0;
 }
 
-static uint32_t
-addr(const char *s)
-{
-	uint32_t a;
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
 /* The client's datagram to the dns VIP, or the VIP's answer to it (reply). */
 static size_t
 dns_packet(uint8_t *f, bool reply, uint16_t payload)
@@ -44,8 +36,8 @@ dns_packet(uint8_t *f, bool reply, uint16_t payload)
 			     .sport = reply ? 53 : 40000, .dport = reply ? 40000 : 53};
 	memcpy(s.dst_mac, harness_port_mac.addr_bytes, 6);
 	memcpy(s.src_mac, (uint8_t[]){0x02, 0xc1, 0, 0, 0, 1}, 6);
-	s.src = reply ? addr("198.51.100.20") : addr("203.0.113.5");
-	s.dst = reply ? addr("203.0.113.5") : addr("198.51.100.20");
+	s.src = reply ? harness_addr("198.51.100.20") : harness_addr("203.0.113.5");
+	s.dst = reply ? harness_addr("203.0.113.5") : harness_addr("198.51.100.20");
 	return pkt_build(f, PKT_MAX, &s);
 }
 
@@ -67,7 +59,7 @@ icmp_error(uint8_t *f, const char *from, uint8_t type, uint8_t code, size_t quot
 	uint8_t *ip = f + 14, *icmp = ip + 20;
 	const uint16_t tot = (uint16_t)(20 + 8 + quote_len);
 	ip[0] = 0x45, ip[2] = tot >> 8, ip[3] = (uint8_t)tot, ip[8] = 60, ip[9] = IPPROTO_ICMP;
-	uint32_t s = addr(from), d = addr("198.51.100.20");
+	uint32_t s = harness_addr(from), d = harness_addr("198.51.100.20");
 	memcpy(ip + 12, &s, 4);
 	memcpy(ip + 16, &d, 4);
 	const uint16_t ipck = (uint16_t)~pkt_fold(pkt_sum(ip, 20, 0)); /* big-endian words */

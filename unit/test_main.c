@@ -29,6 +29,7 @@ static const struct {
 	{"health", register_health_tests, false},
 	{"flow", register_flow_tests, true},
 	{"icmp_errors", register_icmp_error_tests, true},
+	{"router_hop", register_router_hop_tests, true},
 };
 
 int

@@ -493,10 +493,17 @@ test_cksum_zero_becomes_ffff(void)
 	rte_pktmbuf_free(m);
 }
 
-/* A 9000-byte frame in one mbuf (the test pool's buffers are 10 KB). */
+/* A 9000-byte frame in one mbuf (the test pool's buffers are 10 KB), on
+ * ports with mtu 9216. */
 static void
 test_jumbo(void)
 {
+	static char ini[2048];
+	const char *port = strstr(harness_default_ini, "dev = net_null0\n") + strlen("dev = net_null0\n");
+	snprintf(ini, sizeof(ini), "%.*smtu = 9216\n%s", (int)(port - harness_default_ini), harness_default_ini, port);
+	lb_config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(harness_load(ini, &cfg), 0);
+
 	static uint8_t frame[PKT_MAX], payload[8970];
 	struct pkt_spec s = {.vlan = -1, .sport = 999, .dport = 53, .proto = IPPROTO_UDP, .ttl = 64,
 			     .payload = payload, .payload_len = sizeof(payload)};
@@ -512,6 +519,11 @@ test_jumbo(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	check_forwarded(frame, len, m, 1, false);
 	rte_pktmbuf_free(m);
+	/* at the default mtu (1500): too big, and without DF not fragmented */
+	lb_config_free(&cfg);
+	CU_ASSERT_EQUAL_FATAL(harness_load(harness_default_ini, &cfg), 0);
+	CU_ASSERT_PTR_NULL(send_one(frame, len, &reason));
+	CU_ASSERT_EQUAL(reason, LB_DROP_TOO_BIG);
 }
 
 void

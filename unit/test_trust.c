@@ -39,22 +39,14 @@ static struct rte_mbuf *out[64];
 static int
 load(const char *port0_extra, const char *port1_extra)
 {
-	char text[2048], err[256];
+	char text[2048];
 
 	lb_config_free(&cfg);
 	snprintf(text, sizeof(text), TRUST_PORTS, port0_extra, port1_extra);
 	ports[0] = harness_ports[0];
 	ports[1] = (struct lb_port_info){.defined = true, .port_id = 1, .tx_edge = harness_ports[0].tx_edge};
 	memcpy(&ports[1].mac, mac_port1, 6);
-	if (harness_config(text, strlen(text), &cfg, stderr) < 0)
-		return -1;
-	struct lb_tables *t = lb_tables_build(&cfg, ports, err, sizeof(err));
-	if (!t) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	lb_tables_publish(t, NULL);
-	return 0;
+	return harness_load_ports(text, &cfg, ports);
 }
 
 static int

@@ -12,3 +12,4 @@ void register_kernel_tests(void);
 void register_health_tests(void);
 void register_flow_tests(void);
 void register_icmp_error_tests(void);
+void register_router_hop_tests(void);

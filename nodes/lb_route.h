@@ -1,0 +1,35 @@
+/* The way back to a client: lb_reverse and lb_icmp_fwd (errors from
+ * backends) send by it. */
+#pragma once
+
+#include "nodes/lb_tables.h"
+#include "nodes/lb_drop_reasons.h"
+
+/* The port and next hop towards dst: the port whose subnet holds it, else
+ * the first port with a gateway; or NULL with the drop edge in *why (a
+ * subnet's network or broadcast address is martian_dst). */
+static inline const struct lb_port_dp *
+lb_route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop, rte_edge_t *why)
+{
+	const struct lb_port_dp *via_gw = NULL;
+
+	*why = (rte_edge_t)LB_DROP_NO_ROUTE;
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (!p->addr)
+			continue;
+		if (lb_in_subnet(dst, p->addr, p->mask)) {
+			if (unlikely(lb_subnet_edge(dst, p->mask))) {
+				*why = (rte_edge_t)LB_DROP_MARTIAN_DST;
+				return NULL;
+			}
+			*next_hop = dst;
+			return p;
+		}
+		if (p->gateway && !via_gw)
+			via_gw = p;
+	}
+	if (via_gw)
+		*next_hop = via_gw->gateway;
+	return via_gw;
+}
