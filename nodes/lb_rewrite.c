@@ -21,15 +21,10 @@ too_big(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t mtu, unsigne
 			     LB_DROP_TOO_BIG);
 }
 
-struct rewrite_arg {
-	struct lb_worker_counters *counters;
-	unsigned worker;
-};
-
 static __rte_always_inline rte_edge_t
 rewrite_one(struct rte_mbuf *m, void *arg)
 {
-	struct lb_worker_counters *counters = ((struct rewrite_arg *)arg)->counters;
+	struct lb_worker_counters *counters = arg; /* this worker's: lb_counters[worker] */
 	const struct lb_mbuf_meta *meta = lb_meta(m);
 	const struct lb_vip *vip = meta->vip;
 	const struct lb_backend *be = meta->backend;
@@ -41,7 +36,7 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)((uint8_t *)eth + meta->l3_off);
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > vip->out_mtu))
-		return too_big(m, ip, vip->out_mtu, ((struct rewrite_arg *)arg)->worker);
+		return too_big(m, ip, vip->out_mtu, (unsigned)(counters - lb_counters));
 
 	counters->vip_pkts[vip->index]++;
 	counters->backend_pkts[be->slot]++;
@@ -56,9 +51,9 @@ static __rte_always_inline uint16_t
 lb_rewrite_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
                     const bool scalar)
 {
-	struct rewrite_arg a = {.counters = &lb_counters[graph->id], .worker = graph->id};
+	struct lb_worker_counters *counters = &lb_counters[graph->id];
 
-	a.counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, &a, scalar);
+	counters->forwarded += lb_process_stream(graph, node, objs, nb_objs, rewrite_one, counters, scalar);
 	return nb_objs;
 }
 
