@@ -126,8 +126,8 @@ lb_graph_setup(struct lb_app *app)
 		/* the sources: every lb node they lead to joins by its edges
 		 * (lb_from_kernel only behind a kernel interface's RX: alone,
 		 * it would be an isolated node, which rte_graph refuses) */
-		const char *patterns[2 * LB_CFG_MAX_RX_PER_WORKER + 2] = {"lb_ctl_out", "lb_flow_query"};
-		uint16_t nb = 2;
+		const char *patterns[2 * LB_CFG_MAX_RX_PER_WORKER + 3] = {"lb_ctl_out", "lb_flow_query", "lb_frag_held"};
+		uint16_t nb = 3;
 		char gname[RTE_GRAPH_NAMESIZE];
 
 		for (unsigned r = 0; r < cw->nb_rx; r++) {

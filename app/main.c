@@ -28,6 +28,7 @@
 #include "control/lb_health.h"
 #include "control/lb_kernel_if.h"
 #include "nodes/lb_node_util.h"
+#include "nodes/lb_frag_table.h"
 #include "setup/lb_dataplane_setup.h"
 
 static struct lb_app app;
@@ -191,6 +192,8 @@ run(double duration)
 	}
 	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	for (unsigned w = 0; w < app.cfg.nb_workers; w++)
+		lb_frag_flush(w); /* what they held: frag_timeout */
 	lb_stats_totals(stats);
 	/* the reverse of start-up: the checker, the control core (telemetry
 	 * threads run on) before the slow path and its neighbour table */
@@ -267,7 +270,8 @@ main(int argc, char **argv)
 	lb_graph_loop_scalar = !node_loop_quad(&app.cfg); /* the graphs' nodes pick their loop */
 	char err[256];
 	if (lb_dataplane_create(err, sizeof(err)) < 0 ||
-	    lb_flow_tables_create(&app.cfg, app.cfg.nb_workers, err, sizeof(err)) < 0) {
+	    lb_flow_tables_create(&app.cfg, app.cfg.nb_workers, err, sizeof(err)) < 0 ||
+	    lb_frag_tables_create(&app.cfg, app.cfg.nb_workers, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		rc = 1;
 	} else {
@@ -285,6 +289,7 @@ main(int argc, char **argv)
 		printf("[MBUF] in_use=%u\n", rte_mempool_in_use_count(app.pool));
 	lb_graph_teardown(&app);
 	lb_flow_tables_destroy();
+	lb_frag_tables_destroy();
 	lb_tables_publish(NULL, NULL);
 	rte_free(app.qs);
 	lb_config_free(&app.cfg);

@@ -174,10 +174,12 @@ lb_stats_totals(struct lb_stats *s)
 	const struct lb_worker_counters *c = &s->now;
 
 	lb_counters_sum(&s->now);
-	/* RX + GEN + KIN = TX + DROP + PUNT; KOUT (to the kernel) is part of TX */
+	/* RX + GEN + KIN = TX + DROP + PUNT + HELD; KOUT (to the kernel) is
+	 * part of TX; HELD (fragments waiting for their first) is 0 once the
+	 * workers' hold queues are flushed, as they are before this */
 	printf("[TOTAL] RX=%" PRIu64 " TX=%" PRIu64 " DROP=%" PRIu64 " PUNT=%" PRIu64 " GEN=%" PRIu64
-	       " KIN=%" PRIu64 " KOUT=%" PRIu64 "\n",
-	       c->rx, sent(c), total_drops(c), c->punted, c->generated, c->from_kernel, c->to_kernel);
+	       " KIN=%" PRIu64 " KOUT=%" PRIu64 " HELD=%" PRIu64 "\n",
+	       c->rx, sent(c), total_drops(c), c->punted, c->generated, c->from_kernel, c->to_kernel, c->frag_held);
 	for (unsigned r = 0; r < LB_DROP_COUNT; r++)
 		printf("[DROP] %s=%" PRIu64 "\n", lb_drop_reason_names[r], c->drops[r]);
 	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++)

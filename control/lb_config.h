@@ -148,6 +148,10 @@ struct lb_config {
 	uint32_t flow_entries;  /* a power of two */
 	uint32_t flow_timeout_s[4]; /* LB_FLOW_SYN, _EST, _FIN, _UDP */
 	uint32_t flow_guard_rate; /* new entries per second per worker at most */
+	/* the fragment table, per worker (nodes/lb_frag_table.h) */
+	uint32_t frag_entries;    /* a power of two */
+	uint32_t frag_timeout_ms; /* an entry's and a held fragment's life */
+	uint32_t frag_hold;       /* later fragments held for their first, 0: none */
 	/* [port.N], indexed by N */
 	struct lb_cfg_port ports[LB_MAX_PORTS];
 	/* [worker.L] in file order: graph id = position */

@@ -18,6 +18,7 @@
 #include <ini.h>
 
 #include "control/lb_config.h"
+#include "nodes/lb_frag_table.h"
 #include "control/lb_lookup_fill.h"
 
 #define MAX_SECTIONS (2 + LB_MAX_PORTS + LB_MAX_WORKERS + LB_MAX_VIPS)
@@ -255,6 +256,15 @@ lb_flow_entries(struct parse_state *st, void *obj, const char *key, const char *
 	return 1;
 }
 
+static int
+lb_frag_entries(struct parse_state *st, void *obj, const char *key, const char *value)
+{
+	struct lb_config *cfg = obj;
+	if (lb_parse_u32(value, 64, 1u << 20, &cfg->frag_entries) < 0 || (cfg->frag_entries & (cfg->frag_entries - 1)))
+		return fail(st, st->line, key, "expected a power of two, 64..1048576 (64 bytes each, per worker)");
+	return 1;
+}
+
 static const struct key_desc lb_keys[] = {
 	{"hash_seed", FN(lb_hash_seed), .excludes = "hash_seed_file", .dflt = "0x1b873593"},
 	{"hash_seed_file", FN(lb_hash_seed_file), .excludes = "hash_seed"},
@@ -270,6 +280,10 @@ static const struct key_desc lb_keys[] = {
 	{"flow_timeout_udp", U32(struct lb_config, flow_timeout_s[3], 1, 86400, "flow_timeout_udp (seconds)"), .dflt = "60"},
 	{"flow_guard_rate", U32(struct lb_config, flow_guard_rate, 1, 100000000, "flow_guard_rate (new flows per second)"),
 	 .dflt = "1000000"},
+	{"frag_entries", FN(lb_frag_entries), .dflt = "4096"},
+	{"frag_timeout_ms", U32(struct lb_config, frag_timeout_ms, 10, 60000, "frag_timeout_ms"), .dflt = "1000"},
+	{"frag_hold", U32(struct lb_config, frag_hold, 0, LB_FRAG_MAX_HOLD, "frag_hold (fragments per worker)"),
+	 .dflt = "64"},
 };
 
 /* ---- [port.N] ---- */

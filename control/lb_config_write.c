@@ -60,6 +60,8 @@ lb_config_write(FILE *f, const struct lb_config *cfg)
 		   "flow_timeout_udp = %u\nflow_guard_rate = %u\n",
 		cfg->flow_entries, cfg->flow_timeout_s[0], cfg->flow_timeout_s[1], cfg->flow_timeout_s[2],
 		cfg->flow_timeout_s[3], cfg->flow_guard_rate);
+	fprintf(f, "frag_entries = %u\nfrag_timeout_ms = %u\nfrag_hold = %u\n", cfg->frag_entries, cfg->frag_timeout_ms,
+		cfg->frag_hold);
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		const struct lb_cfg_port *cp = &cfg->ports[p];
 		if (!cp->defined)

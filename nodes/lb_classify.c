@@ -25,8 +25,10 @@
  *
  * Policy choices (README "Robustness" documents them):
  * - IPv4 options are allowed: L4 is parsed at IHL*4 and the options are kept.
- * - Every fragment is dropped, first ones included: lb-graph does not
- *   reassemble, and a first fragment balanced without its followers is useless.
+ * - Fragments: a first one (offset 0, with the ports) is balanced like a
+ *   whole datagram and its verdict recorded (nodes/lb_frag_table.h); later
+ *   ones go to lb_frag, which sends them where their first went. No
+ *   reassembly: tiny, overlapping and oversize ones are dropped by reason.
  * - Headers must sit in the first mbuf segment; the IPv4 total length is
  *   checked against the whole packet (Ethernet padding is allowed).
  */
@@ -45,6 +47,8 @@
 #define NEXT_KERNEL LB_NEXT_OWN(4)
 #define NEXT_ICMP_FWD LB_NEXT_OWN(5)
 #define NEXT_ICMP_ERR LB_NEXT_OWN(6)
+#define NEXT_FRAG LB_NEXT_OWN(7)
+#define FRAG_FIRST RTE_EDGE_ID_INVALID /* fragment(): go on, as a first fragment */
 
 #define ICMP_DEST_UNREACHABLE 3
 #define ICMP_TIME_EXCEEDED 11
@@ -144,6 +148,37 @@ backend_icmp_error(const struct lb_tables *t, struct rte_mbuf *m, const uint8_t 
 	return NEXT_ICMP_FWD;
 }
 
+/* A fragment (lb_classify saw MF or an offset): FRAG_FIRST for a first one
+ * of TCP/UDP, which goes on as a datagram; NEXT_FRAG for a later one
+ * (lb_frag); else a drop, or the kernel interface for the port's address
+ * (the host reassembles its own). No ICMP errors about later fragments
+ * (RFC 1812 4.3.2.7): TTL-expired ones are dropped. */
+static __rte_noinline rte_edge_t
+fragment(const struct lb_tables *t, const struct lb_port_dp *in, const struct rte_ipv4_hdr *ip, uint32_t ihl,
+	 uint32_t total_len)
+{
+	if (ip->dst_addr == in->addr && in->has_kernel)
+		return to_kernel(t, ip->src_addr);
+	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
+		return LB_NEXT_DROP(LB_DROP_FRAGMENT);
+	const uint16_t field = rte_be_to_cpu_16(ip->fragment_offset);
+	const uint32_t off = (uint32_t)(field & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS;
+	const uint32_t len = total_len - ihl;
+	if (len == 0 || ((field & RTE_IPV4_HDR_MF_FLAG) && (len & 7)))
+		return LB_NEXT_DROP(LB_DROP_FRAG_TINY);
+	if (ihl + off + len > UINT16_MAX)
+		return LB_NEXT_DROP(LB_DROP_FRAG_TOO_LONG);
+	if (off == 0)
+		return FRAG_FIRST;
+	if (ip->next_proto_id == IPPROTO_TCP && off == 8) /* RFC 1858: rewriting the first's flags */
+		return LB_NEXT_DROP(LB_DROP_FRAG_TINY);
+	if (martian_source(ip->src_addr) || src_class(t, ip->src_addr) == LB_SRC_LOCAL)
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
+	if (ip->time_to_live <= 1)
+		return LB_NEXT_DROP(LB_DROP_TTL_EXPIRED);
+	return NEXT_FRAG;
+}
+
 struct classify_arg {
 	const struct lb_tables *tables;
 	bool drop_all;
@@ -196,35 +231,40 @@ classify_one(struct rte_mbuf *m, void *arg)
 	const uint32_t total_len = rte_be_to_cpu_16(ip->total_length);
 	if (unlikely(total_len < ihl || l3 + total_len > rte_pktmbuf_pkt_len(m)))
 		return LB_NEXT_DROP(LB_DROP_BAD_TOTAL_LEN);
-	if (unlikely(ip->fragment_offset &
-		     RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
-		return LB_NEXT_DROP(LB_DROP_FRAGMENT);
-
 	/* The L4 header must end inside both the segment and the IP packet. */
 	const uint32_t l4 = l3 + ihl;
 	const uint32_t l4_end = RTE_MIN(seg_len, l3 + total_len);
 	struct lb_mbuf_meta *meta = lb_meta(m);
 	rte_be16_t sport, dport;
 	int index;
+	bool frag_first = false;
 
 	meta->l3_off = l3;
 	meta->l4_off = l4;
+	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		const rte_edge_t e = fragment(t, in, ip, ihl, total_len);
+		if (e != FRAG_FIRST)
+			return e;
+		frag_first = true;
+	}
+	meta->frag_first = frag_first;
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		if (unlikely(l4 + sizeof(struct rte_udp_hdr) > l4_end))
-			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+			return LB_NEXT_DROP(frag_first ? LB_DROP_FRAG_TINY : LB_DROP_TRUNCATED);
 		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(p + l4);
 		const uint32_t udp_len = rte_be_to_cpu_16(udp->dgram_len);
-		if (unlikely(udp_len < sizeof(*udp) || udp_len > total_len - ihl))
+		/* a first fragment's UDP length is the whole datagram's */
+		if (unlikely(udp_len < sizeof(*udp) || (udp_len > total_len - ihl && !frag_first)))
 			return LB_NEXT_DROP(LB_DROP_BAD_L4_LEN);
 		sport = udp->src_port;
 		dport = udp->dst_port;
 	} else if (ip->next_proto_id == IPPROTO_TCP) {
 		if (unlikely(l4 + sizeof(struct rte_tcp_hdr) > l4_end))
-			return LB_NEXT_DROP(LB_DROP_TRUNCATED);
+			return LB_NEXT_DROP(frag_first ? LB_DROP_FRAG_TINY : LB_DROP_TRUNCATED);
 		const struct rte_tcp_hdr *tcp = (const struct rte_tcp_hdr *)(p + l4);
 		const uint32_t doff = (tcp->data_off >> 4) * 4u;
 		if (unlikely(doff < sizeof(*tcp) || doff > total_len - ihl))
-			return LB_NEXT_DROP(LB_DROP_BAD_L4_LEN);
+			return LB_NEXT_DROP(frag_first && doff >= sizeof(*tcp) ? LB_DROP_FRAG_TINY : LB_DROP_BAD_L4_LEN);
 		sport = tcp->src_port;
 		dport = tcp->dst_port;
 	} else if (ip->next_proto_id == IPPROTO_ICMP) {
@@ -316,10 +356,11 @@ static struct rte_node_register lb_classify_node = {
 	.name = "lb_classify",
 	.process = lb_classify_process_quad,
 	.init = lb_classify_process_init,
-	.nb_edges = LB_DROP_COUNT + 7,
+	.nb_edges = LB_DROP_COUNT + 8,
 	.next_nodes = {LB_DROP_EDGES[NEXT_HASH] = "lb_hash", [NEXT_REVERSE] = "lb_reverse",
 		       [NEXT_ICMP] = "lb_icmp", [NEXT_PUNT] = "lb_punt", [NEXT_KERNEL] = "lb_to_kernel",
-		       [NEXT_ICMP_FWD] = "lb_icmp_fwd", [NEXT_ICMP_ERR] = "lb_icmp_err"},
+		       [NEXT_ICMP_FWD] = "lb_icmp_fwd", [NEXT_ICMP_ERR] = "lb_icmp_err",
+		       [NEXT_FRAG] = "lb_frag"},
 };
 
 RTE_NODE_REGISTER(lb_classify_node);

@@ -17,6 +17,7 @@ struct lb_worker_counters {
 	uint64_t generated; /* packets the control plane made (ARP), sent by ctl_out */
 	uint64_t from_kernel; /* packets the kernel interfaces sent, entering lb_from_kernel */
 	uint64_t to_kernel;   /* of forwarded: handed to a kernel interface */
+	uint64_t frag_held;   /* later fragments held for their first now (lb_frag): in, not yet out */
 	uint64_t drops[LB_DROP_COUNT];
 	uint64_t vip_pkts[LB_MAX_VIPS];
 	uint64_t backend_pkts[LB_MAX_BACKEND_SLOTS];
@@ -24,7 +25,7 @@ struct lb_worker_counters {
 
 extern struct lb_worker_counters lb_counters[LB_MAX_WORKERS];
 /* Every packet ends once: rx + generated + from_kernel = sent + drops +
- * punted, with sent = forwarded - drops[tx_full]. */
+ * punted + frag_held, with sent = forwarded - drops[tx_full]. */
 
 /* Sum of every worker's counters. */
 void lb_counters_sum(struct lb_worker_counters *total);

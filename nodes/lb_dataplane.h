@@ -33,6 +33,7 @@ struct lb_neigh {
 
 struct rte_hash;
 struct rte_ring;
+struct lb_frag_table;
 struct lb_dataplane {
 	struct lb_tables *tables; /* the tables in use: read with lb_tables_get() */
 	bool drop_all;            /* "traffic control": VIP traffic goes to lb_drop-policy */
@@ -41,6 +42,7 @@ struct lb_dataplane {
 	struct rte_ring *ctl_tx;  /* frames the control plane sends, via worker 0's lb_ctl_out */
 	struct rte_ring *resolve; /* next hops the return path found no MAC for */
 	struct lb_flow_table *flows[LB_MAX_WORKERS]; /* each worker's own (index = graph id); NULL: none */
+	struct lb_frag_table *frags[LB_MAX_WORKERS]; /* each worker's own; NULL: none (fragments are orphans) */
 };
 extern struct lb_dataplane lb_dp;
 

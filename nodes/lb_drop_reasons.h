@@ -11,7 +11,12 @@
 	X(BAD_VERSION, "bad_version", "IP version field is not 4")                            \
 	X(BAD_IHL, "bad_ihl", "IPv4 header length below 20 bytes")                            \
 	X(BAD_TOTAL_LEN, "bad_total_len", "IPv4 total length below the header length or beyond the frame") \
-	X(FRAGMENT, "fragment", "IPv4 fragment, first or not (no reassembly)")                \
+	X(FRAGMENT, "fragment", "a fragment of ICMP or another protocol than TCP/UDP")          \
+	X(FRAG_TINY, "frag_tiny", "a first fragment without its whole TCP/UDP header, a TCP fragment at offset 8, a fragment before the last not a multiple of 8 bytes") \
+	X(FRAG_TOO_LONG, "frag_too_long", "a fragment that would make the datagram longer than 65535 bytes") \
+	X(FRAG_OVERLAP, "frag_overlap", "a fragment overlapping one passed (duplicates too), or a 7th separate piece of a datagram") \
+	X(FRAG_ORPHAN, "frag_orphan", "a later fragment with no first fragment on this worker and no room to hold it") \
+	X(FRAG_TIMEOUT, "frag_timeout", "a later fragment held frag_timeout_ms without its first (or at shutdown)") \
 	X(TTL_EXPIRED, "ttl_expired", "TTL 0 or 1, and no time exceeded sent: the arrival port has no address; an ICMP error")                 \
 	X(MARTIAN_SRC, "martian_src", "source 0/8, 127/8, 224/3, a VIP or a port address; ICMP echo from a subnet broadcast") \
 	X(SPOOFED_BACKEND, "spoofed_backend", "a backend's address or endpoint from where that backend is not") \

@@ -13,6 +13,9 @@
 #include <rte_hash.h>
 #include <rte_ring.h>
 
+#include <rte_cycles.h>
+
+#include "nodes/lb_frag_table.h"
 #include "nodes/lb_icmp_err.h"
 #include "nodes/lb_nat.h"
 #include "nodes/lb_route.h"
@@ -25,6 +28,19 @@ too_big(struct rte_mbuf *m, const struct lb_tables *t, const struct rte_ipv4_hdr
 	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
 		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
 	return lb_icmp_error(m, t, worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu, LB_DROP_TOO_BIG);
+}
+
+/* A backend's first fragment: its VIP, for the reply's later fragments
+ * (lb_frag). False for a duplicate first fragment. */
+static __rte_noinline bool
+record_first(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, unsigned worker)
+{
+	struct lb_frag_table *ft = lb_dp.frags[worker];
+	if (!ft)
+		return true;
+	const uint16_t len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip));
+	return lb_frag_record(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
+			      true, vip->index, 0, len, rte_get_tsc_cycles());
 }
 
 struct reverse_arg {
@@ -50,6 +66,8 @@ reverse_one(struct rte_mbuf *m, void *arg)
 		return why;
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > out->mtu))
 		return too_big(m, t, ip, out->mtu, ((const struct reverse_arg *)arg)->worker);
+	if (unlikely(meta->frag_first) && !record_first(ip, vip, ((const struct reverse_arg *)arg)->worker))
+		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
 	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {

@@ -12,6 +12,7 @@
 #include "control/lb_arp.h"
 #include "control/lb_config.h"
 #include "nodes/lb_dataplane.h"
+#include "nodes/lb_frag_table.h"
 #include "setup/lb_dataplane_setup.h"
 
 int
@@ -113,4 +114,42 @@ lb_dataplane_destroy(void)
 	ring_free(&lb_dp.resolve, false);
 	rte_hash_free(lb_dp.neigh);
 	lb_dp.neigh = NULL;
+}
+
+int
+lb_frag_tables_create(const struct lb_config *cfg, unsigned nb_workers, char *err, size_t err_size)
+{
+	const uint32_t nb_buckets = cfg->frag_entries / LB_FRAG_WAYS;
+	for (unsigned w = 0; w < nb_workers; w++) {
+		struct lb_frag_table *ft = rte_zmalloc("lb_frags", sizeof(*ft), RTE_CACHE_LINE_SIZE);
+		struct lb_frag_bucket *b = rte_zmalloc("lb_frag_buckets", (size_t)nb_buckets * sizeof(*b), RTE_CACHE_LINE_SIZE);
+		if (!ft || !b) {
+			rte_free(ft);
+			rte_free(b);
+			lb_frag_tables_destroy();
+			snprintf(err, err_size, "fragment table of worker %u: %zu bytes not available (frag_entries = %u)", w,
+				 (size_t)nb_buckets * sizeof(*b), cfg->frag_entries);
+			return -1;
+		}
+		ft->buckets = b;
+		ft->mask = nb_buckets - 1;
+		ft->mult = rte_rand() | 1;
+		ft->timeout = rte_get_tsc_hz() / 1000 * cfg->frag_timeout_ms;
+		ft->hold_max = cfg->frag_hold;
+		lb_dp.frags[w] = ft;
+	}
+	return 0;
+}
+
+void
+lb_frag_tables_destroy(void)
+{
+	for (unsigned w = 0; w < LB_MAX_WORKERS; w++) {
+		if (lb_dp.frags[w]) {
+			lb_frag_flush(w);
+			rte_free(lb_dp.frags[w]->buckets);
+		}
+		rte_free(lb_dp.frags[w]);
+		lb_dp.frags[w] = NULL;
+	}
 }

@@ -16,5 +16,9 @@ void lb_dataplane_destroy(void);
 struct lb_config;
 int lb_flow_tables_create(const struct lb_config *cfg, unsigned nb_workers, char *err, size_t err_size);
 void lb_flow_tables_destroy(void);
+/* Each worker's fragment table and hold queue ([lb] frag_*): 0, or -1
+ * with the reason in err. */
+int lb_frag_tables_create(const struct lb_config *cfg, unsigned nb_workers, char *err, size_t err_size);
+void lb_frag_tables_destroy(void);
 /* Bytes of one worker's table. */
 size_t lb_flow_table_bytes(const struct lb_config *cfg);

@@ -20,7 +20,7 @@ int lb_edge_redirect_all(const char *from, const char *to);
 bool lb_edge_all_lead_to(const char *from, const char *to);
 
 /* The lb nodes that transmit, and so get an edge to every ethdev_tx-<port>. */
-#define LB_TX_NODES "lb_rewrite", "lb_reverse", "lb_icmp", "lb_ctl_out", "lb_to_kernel", "lb_from_kernel", "lb_icmp_fwd", "lb_icmp_err"
+#define LB_TX_NODES "lb_rewrite", "lb_reverse", "lb_icmp", "lb_ctl_out", "lb_to_kernel", "lb_from_kernel", "lb_icmp_fwd", "lb_icmp_err", "lb_frag"
 
 /* Edge from every LB_TX_NODES node to `to`; they have the same static edges,
  * so the new edge has the same index in all: that index, or

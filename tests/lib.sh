@@ -29,7 +29,8 @@ wait_ctl() {
 }
 
 # totals LOG: "RX TX DROP PUNT GEN KIN KOUT" from lb-graph's [TOTAL] line
-# (RX + GEN + KIN = TX + DROP + PUNT).
+# (RX + GEN + KIN = TX + DROP + PUNT + HELD; HELD, held fragments, is 0 at
+# exit: lb-graph drops what its workers still hold before it counts).
 totals() {
-	sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\) KIN=\([0-9]*\) KOUT=\([0-9]*\)$/\1 \2 \3 \4 \5 \6 \7/p' "$1"
+	sed -n 's/^\[TOTAL\] RX=\([0-9]*\) TX=\([0-9]*\) DROP=\([0-9]*\) PUNT=\([0-9]*\) GEN=\([0-9]*\) KIN=\([0-9]*\) KOUT=\([0-9]*\) HELD=0$/\1 \2 \3 \4 \5 \6 \7/p' "$1"
 }

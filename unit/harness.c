@@ -16,6 +16,7 @@
 #include "control/lb_arp.h"
 #include "control/lb_control.h"
 #include "control/lb_tables_build.h"
+#include "nodes/lb_frag_table.h"
 #include "nodes/lb_node_util.h"
 #include "setup/lb_dataplane_setup.h"
 #include "setup/lb_edges.h"
@@ -139,6 +140,12 @@ harness_init(void)
 	lb_rundir_remove_at_exit();
 	char err[256];
 	if (lb_dataplane_create(err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	/* each test graph's fragment table, as [lb]'s defaults make it */
+	const struct lb_config frag_defaults = {.frag_entries = 4096, .frag_timeout_ms = 1000, .frag_hold = 64};
+	if (lb_frag_tables_create(&frag_defaults, 2, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -302,7 +309,11 @@ unsigned
 harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
 {
 	harness_rings_drain();
-	return harness_run_keep(in, n, out);
+	struct lb_frag_table *ft = lb_dp.frags[graph->id];
+	memset(ft->buckets, 0, (size_t)(ft->mask + 1) * sizeof(*ft->buckets)); /* no datagram seen */
+	const unsigned got = harness_run_keep(in, n, out);
+	lb_frag_flush(graph->id); /* what is held still: frag_timeout */
+	return got;
 }
 
 unsigned
@@ -370,6 +381,7 @@ harness_worker_stop(void)
 	__atomic_store_n(&worker_stop, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(WORKER_LCORE);
 	worker_mode = false;
+	lb_frag_flush(graphs[0]->id); /* the worker walked the quad graph */
 	harness_rings_drain(); /* never sent: not counted as generated either */
 	return gen_made;
 }

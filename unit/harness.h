@@ -51,11 +51,13 @@ unsigned harness_rings_drain(void);
 
 /* Send frames through one graph run, after harness_rings_drain (so only
  * these frames are walked); returns how many reached the sink, whose mbufs
- * are in out[] (caller frees with harness_free_out). */
+ * are in out[] (caller frees with harness_free_out). The graph's fragment
+ * table starts empty; fragments still held after the run are dropped
+ * (frag_timeout). */
 unsigned harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 /* harness_run into lb_from_kernel instead: frames a kernel interface sent. */
 unsigned harness_run_from_kernel(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
-/* The same, with the rings as they are. */
+/* The same, with the rings and the held fragments as they are. */
 unsigned harness_run_keep(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 void harness_free_out(struct rte_mbuf **out, unsigned n);
 

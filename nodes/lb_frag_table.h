@@ -1,0 +1,155 @@
+/* Each worker's fragment table: what a datagram's first fragment (the one
+ * with the ports) was given, so that its later fragments follow it without
+ * reassembly. Keyed by (source, destination, IP id, protocol), as RFC 791
+ * names a datagram; written by lb_rewrite (VIP traffic: the backend) and
+ * lb_reverse (backends' replies: the VIP), read by lb_frag. Entries live
+ * frag_timeout_ms from the last fragment; a full bucket loses its oldest.
+ * Each entry also keeps the byte ranges passed, so overlapping and
+ * duplicate fragments are refused (frag_overlap).
+ *
+ * Later fragments that come before their first are held (up to frag_hold
+ * a worker, frag_timeout_ms each) in the worker's hold queue; the source
+ * node lb_frag_held hands them to lb_frag once their first has come. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#define LB_FRAG_WAYS 4
+#define LB_FRAG_RANGES 6 /* separate pieces of one datagram passed so far */
+#define LB_FRAG_MAX_HOLD 1024
+
+struct lb_frag_entry {
+	uint64_t key_lo;     /* source, destination */
+	uint32_t key_hi;     /* id << 16 | proto << 8 | 1 (0: a free entry) */
+	uint32_t ref;        /* forward: lb_flow_backend_ref of the backend */
+	uint64_t expire;     /* TSC */
+	uint16_t vip;        /* index into the tables' vips[] */
+	bool reverse;        /* a backend's reply: to the client as the VIP */
+	uint8_t nb_ranges;
+	uint16_t lo[LB_FRAG_RANGES], hi[LB_FRAG_RANGES]; /* bytes of IP payload passed: [lo, hi) */
+} __rte_aligned(64);
+
+struct lb_frag_bucket {
+	struct lb_frag_entry e[LB_FRAG_WAYS];
+};
+
+struct lb_frag_held {
+	struct rte_mbuf *m;
+	uint64_t expire;
+};
+
+struct lb_frag_stats {
+	uint64_t recorded, followed, held, released, evicted;
+};
+
+struct lb_frag_table {
+	struct lb_frag_bucket *buckets;
+	uint32_t mask;           /* buckets - 1 */
+	uint64_t mult;           /* random, odd: the bucket hash's key */
+	uint64_t timeout;        /* frag_timeout_ms in TSC cycles */
+	uint32_t hold_max;       /* frag_hold */
+	uint32_t nb_held;
+	struct lb_frag_held held[LB_FRAG_MAX_HOLD];
+	struct lb_frag_stats stats;
+};
+
+static inline uint64_t
+lb_frag_key_lo(rte_be32_t src, rte_be32_t dst)
+{
+	return (uint64_t)src << 32 | dst;
+}
+
+static inline uint32_t
+lb_frag_key_hi(rte_be16_t id, uint8_t proto)
+{
+	return (uint32_t)id << 16 | (uint32_t)proto << 8 | 1;
+}
+
+static inline struct lb_frag_bucket *
+lb_frag_bucket_of(const struct lb_frag_table *ft, uint64_t lo, uint32_t hi)
+{
+	uint64_t h = (lo ^ ((uint64_t)hi << 29)) * ft->mult;
+	h ^= h >> 31;
+	return &ft->buckets[(uint32_t)(h * 0x9e3779b97f4a7c15ull >> 32) & ft->mask];
+}
+
+/* The live entry of the datagram, or NULL. */
+static inline struct lb_frag_entry *
+lb_frag_find(const struct lb_frag_table *ft, uint64_t lo, uint32_t hi, uint64_t now)
+{
+	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, lo, hi);
+	for (unsigned w = 0; w < LB_FRAG_WAYS; w++)
+		if (b->e[w].key_hi == hi && b->e[w].key_lo == lo && b->e[w].expire > now)
+			return &b->e[w];
+	return NULL;
+}
+
+/* Room for bytes [lo, hi) of the datagram: false when they overlap what
+ * passed (a duplicate included) or would make more than LB_FRAG_RANGES
+ * separate pieces; else they are added, adjacent pieces joined. */
+static inline bool
+lb_frag_range_add(struct lb_frag_entry *e, uint16_t lo, uint16_t hi)
+{
+	int below = -1, above = -1;
+	for (unsigned i = 0; i < e->nb_ranges; i++) {
+		if (lo < e->hi[i] && e->lo[i] < hi)
+			return false;
+		if (e->hi[i] == lo)
+			below = (int)i;
+		if (e->lo[i] == hi)
+			above = (int)i;
+	}
+	if (below >= 0 && above >= 0) { /* fills a hole: the two become one */
+		e->hi[below] = e->hi[above];
+		e->nb_ranges--;
+		e->lo[above] = e->lo[e->nb_ranges];
+		e->hi[above] = e->hi[e->nb_ranges];
+	} else if (below >= 0) {
+		e->hi[below] = hi;
+	} else if (above >= 0) {
+		e->lo[above] = lo;
+	} else {
+		if (e->nb_ranges == LB_FRAG_RANGES)
+			return false;
+		e->lo[e->nb_ranges] = lo;
+		e->hi[e->nb_ranges] = hi;
+		e->nb_ranges++;
+	}
+	return true;
+}
+
+/* The first fragment (IP payload bytes [0, len)) of a datagram: a new
+ * entry (a free or expired way, else the bucket's oldest). False for a
+ * second first fragment of a live datagram (a duplicate: frag_overlap). */
+static inline bool
+lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, bool reverse, uint16_t vip, uint32_t ref,
+	       uint16_t len, uint64_t now)
+{
+	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, lo, hi);
+	struct lb_frag_entry *e = &b->e[0];
+	for (unsigned w = 0; w < LB_FRAG_WAYS; w++) {
+		if (b->e[w].key_hi == hi && b->e[w].key_lo == lo) {
+			if (b->e[w].expire > now)
+				return false;
+			e = &b->e[w];
+			break;
+		}
+		if (b->e[w].expire < e->expire)
+			e = &b->e[w];
+	}
+	if (e->expire > now)
+		ft->stats.evicted++;
+	*e = (struct lb_frag_entry){.key_lo = lo, .key_hi = hi, .ref = ref, .expire = now + ft->timeout,
+				    .vip = vip, .reverse = reverse, .nb_ranges = 1, .hi = {len}};
+	ft->stats.recorded++;
+	return true;
+}
+
+/* Drop every fragment worker's hold queue holds (frag_timeout): the unit
+ * harness and the fuzzer after each run, lb-graph once its workers have
+ * stopped. Not while that worker runs. */
+void lb_frag_flush(unsigned worker);
