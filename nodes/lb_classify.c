@@ -32,11 +32,13 @@
  * - Headers must sit in the first mbuf segment; the IPv4 total length is
  *   checked against the whole packet (Ethernet padding is allowed).
  */
+#include <rte_cycles.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "nodes/lb_frag_table.h"
 #include "nodes/lb_key_table.h"
 #include "nodes/lb_node_util.h"
 
@@ -179,9 +181,23 @@ fragment(const struct lb_tables *t, const struct lb_port_dp *in, const struct rt
 	return NEXT_FRAG;
 }
 
+/* A first fragment about to go on by `next`: its datagram's entry, PENDING
+ * until it is sent (nodes/lb_frag_table.h); a second first is frag_overlap. */
+static __rte_noinline rte_edge_t
+first_fragment(struct lb_frag_table *ft, const struct rte_ipv4_hdr *ip, uint32_t ihl, uint32_t total_len,
+	       rte_edge_t next)
+{
+	if (ft && !lb_frag_record(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr),
+				  lb_frag_key_hi(ip->packet_id, ip->next_proto_id), (uint16_t)(total_len - ihl),
+				  rte_get_tsc_cycles()))
+		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
+	return next;
+}
+
 struct classify_arg {
 	const struct lb_tables *tables;
 	bool drop_all;
+	struct lb_frag_table *frags; /* this worker's */
 };
 
 static __rte_always_inline rte_edge_t
@@ -241,13 +257,13 @@ classify_one(struct rte_mbuf *m, void *arg)
 
 	meta->l3_off = l3;
 	meta->l4_off = l4;
+	meta->frag_first = false; /* also for later fragments: lb_frag marks a retry with it */
 	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		const rte_edge_t e = fragment(t, in, ip, ihl, total_len);
 		if (e != FRAG_FIRST)
 			return e;
-		frag_first = true;
+		frag_first = meta->frag_first = true;
 	}
-	meta->frag_first = frag_first;
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		if (unlikely(l4 + sizeof(struct rte_udp_hdr) > l4_end))
 			return LB_NEXT_DROP(frag_first ? LB_DROP_FRAG_TINY : LB_DROP_TRUNCATED);
@@ -315,6 +331,8 @@ classify_one(struct rte_mbuf *m, void *arg)
 		if (unlikely(ip->time_to_live <= 1))
 			return NEXT_ICMP_ERR;
 		meta->vip = vip;
+		if (unlikely(frag_first))
+			return first_fragment(((const struct classify_arg *)arg)->frags, ip, ihl, total_len, NEXT_REVERSE);
 		return NEXT_REVERSE;
 	}
 	if (unlikely(martian_source(ip->src_addr)))
@@ -333,6 +351,8 @@ classify_one(struct rte_mbuf *m, void *arg)
 		return LB_NEXT_DROP(LB_DROP_POLICY);
 
 	meta->vip = t->vips[index];
+	if (unlikely(frag_first))
+		return first_fragment(((const struct classify_arg *)arg)->frags, ip, ihl, total_len, NEXT_HASH);
 	return NEXT_HASH;
 }
 
@@ -343,6 +363,7 @@ lb_classify_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 	struct classify_arg arg = {
 		.tables = lb_tables_get(),
 		.drop_all = __atomic_load_n(&lb_dp.drop_all, __ATOMIC_RELAXED),
+		.frags = lb_dp.frags[graph->id],
 	};
 
 	lb_process_stream(graph, node, objs, nb_objs, classify_one, &arg, scalar);

@@ -9,7 +9,10 @@
  * A fragment overlapping one passed, a duplicate among them, is
  * frag_overlap. One whose first has not come yet is held (the worker's
  * hold queue, frag_hold of them, frag_timeout_ms each; lb_frag_held hands
- * it back) or, with no room, frag_orphan. */
+ * it back) or, with no room, frag_orphan. One whose first came in the same
+ * walk (its entry PENDING: lb_frag may run before lb_rewrite) is tried
+ * again on the next walk, apart from the hold queue, so that a queue full
+ * of orphans costs no datagram whose fragments come in order. */
 #include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
@@ -51,11 +54,18 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 	const uint32_t hi = lb_frag_key_hi(ip->packet_id, ip->next_proto_id);
 
 	struct lb_frag_entry *e = ft ? lb_frag_find(ft, lo, hi, now) : NULL;
-	if (!e) {
+	if (!e) { /* its first has not come: hold it, if there is room */
 		if (!ft || ft->nb_held >= ft->hold_max)
 			return LB_NEXT_DROP(LB_DROP_FRAG_ORPHAN);
 		ft->held[ft->nb_held++] = (struct lb_frag_held){.m = m, .expire = now + ft->timeout};
 		ft->stats.held++;
+		return HELD;
+	}
+	if (e->state == LB_FRAG_PENDING) { /* its first is in this walk: again on the next */
+		if (lb_meta(m)->frag_first || ft->nb_retry == LB_FRAG_RETRY)
+			return LB_NEXT_DROP(LB_DROP_FRAG_ORPHAN); /* tried again: its first was not sent */
+		lb_meta(m)->frag_first = true; /* marks the retry */
+		ft->retry[ft->nb_retry++] = m;
 		return HELD;
 	}
 	if (e->vip >= t->nb_vips)
@@ -86,6 +96,8 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 		ft->stats.followed++;
 		return vip->tx_edge;
 	}
+	if (m->port != vip->out_port_id) /* a backend's reply comes in by its VIP's out port */
+		return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
 	rte_be32_t next_hop;
 	rte_edge_t why;
 	const struct lb_port_dp *out = lb_route(t, ip->dst_addr, &next_hop, &why);

@@ -21,6 +21,13 @@
 #define LB_FRAG_WAYS 4
 #define LB_FRAG_RANGES 6 /* separate pieces of one datagram passed so far */
 #define LB_FRAG_MAX_HOLD 1024
+#define LB_FRAG_RETRY 256 /* later fragments met in the walk their first was in */
+
+/* An entry is made PENDING by lb_classify when a datagram's first
+ * fragment passes it (so a later fragment in the same burst knows its
+ * first is on its way), and READY by lb_rewrite or lb_reverse when the
+ * first is sent. */
+enum lb_frag_state { LB_FRAG_PENDING = 1, LB_FRAG_READY = 2 };
 
 struct lb_frag_entry {
 	uint64_t key_lo;     /* source, destination */
@@ -29,6 +36,7 @@ struct lb_frag_entry {
 	uint64_t expire;     /* TSC */
 	uint16_t vip;        /* index into the tables' vips[] */
 	bool reverse;        /* a backend's reply: to the client as the VIP */
+	uint8_t state;       /* enum lb_frag_state */
 	uint8_t nb_ranges;
 	uint16_t lo[LB_FRAG_RANGES], hi[LB_FRAG_RANGES]; /* bytes of IP payload passed: [lo, hi) */
 } __rte_aligned(64);
@@ -54,6 +62,10 @@ struct lb_frag_table {
 	uint32_t hold_max;       /* frag_hold */
 	uint32_t nb_held;
 	struct lb_frag_held held[LB_FRAG_MAX_HOLD];
+	/* later fragments whose first was pending: lb_frag_held hands them
+	 * back on the next walk, once the first is sent */
+	uint32_t nb_retry;
+	struct rte_mbuf *retry[LB_FRAG_RETRY];
 	struct lb_frag_stats stats;
 };
 
@@ -122,12 +134,12 @@ lb_frag_range_add(struct lb_frag_entry *e, uint16_t lo, uint16_t hi)
 	return true;
 }
 
-/* The first fragment (IP payload bytes [0, len)) of a datagram: a new
- * entry (a free or expired way, else the bucket's oldest). False for a
- * second first fragment of a live datagram (a duplicate: frag_overlap). */
+/* The first fragment (IP payload bytes [0, len)) of a datagram, passed by
+ * lb_classify: a new PENDING entry (a free or expired way, else the
+ * bucket's oldest). False for a second first fragment of a live datagram
+ * (a duplicate: frag_overlap). */
 static inline bool
-lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, bool reverse, uint16_t vip, uint32_t ref,
-	       uint16_t len, uint64_t now)
+lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, uint16_t len, uint64_t now)
 {
 	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, lo, hi);
 	struct lb_frag_entry *e = &b->e[0];
@@ -143,13 +155,28 @@ lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, bool reverse,
 	}
 	if (e->expire > now)
 		ft->stats.evicted++;
-	*e = (struct lb_frag_entry){.key_lo = lo, .key_hi = hi, .ref = ref, .expire = now + ft->timeout,
-				    .vip = vip, .reverse = reverse, .nb_ranges = 1, .hi = {len}};
+	*e = (struct lb_frag_entry){.key_lo = lo, .key_hi = hi, .expire = now + ft->timeout,
+				    .state = LB_FRAG_PENDING, .nb_ranges = 1, .hi = {len}};
 	ft->stats.recorded++;
 	return true;
 }
 
-/* Drop every fragment worker's hold queue holds (frag_timeout): the unit
- * harness and the fuzzer after each run, lb-graph once its workers have
- * stopped. Not while that worker runs. */
+/* The first fragment is sent: where its datagram goes (a backend's
+ * lb_flow_backend_ref, or for a backend's reply the VIP alone). */
+static inline void
+lb_frag_ready(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, bool reverse, uint16_t vip, uint32_t ref,
+	      uint64_t now)
+{
+	struct lb_frag_entry *e = lb_frag_find(ft, lo, hi, now);
+	if (!e)
+		return; /* evicted meanwhile: its later fragments are orphans */
+	e->reverse = reverse;
+	e->vip = vip;
+	e->ref = ref;
+	e->state = LB_FRAG_READY;
+}
+
+/* Drop every fragment the worker holds (frag_timeout): the unit harness
+ * and the fuzzer after each run, lb-graph once its workers have stopped.
+ * Not while that worker runs. */
 void lb_frag_flush(unsigned worker);

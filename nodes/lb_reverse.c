@@ -30,17 +30,15 @@ too_big(struct rte_mbuf *m, const struct lb_tables *t, const struct rte_ipv4_hdr
 	return lb_icmp_error(m, t, worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu, LB_DROP_TOO_BIG);
 }
 
-/* A backend's first fragment: its VIP, for the reply's later fragments
- * (lb_frag). False for a duplicate first fragment. */
-static __rte_noinline bool
-record_first(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, unsigned worker)
+/* A backend's first fragment sent: its VIP, for the reply's later
+ * fragments (lb_frag). */
+static __rte_noinline void
+first_sent(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, unsigned worker)
 {
 	struct lb_frag_table *ft = lb_dp.frags[worker];
-	if (!ft)
-		return true;
-	const uint16_t len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip));
-	return lb_frag_record(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
-			      true, vip->index, 0, len, rte_get_tsc_cycles());
+	if (ft)
+		lb_frag_ready(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
+			      true, vip->index, 0, rte_get_tsc_cycles());
 }
 
 struct reverse_arg {
@@ -66,8 +64,6 @@ reverse_one(struct rte_mbuf *m, void *arg)
 		return why;
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > out->mtu))
 		return too_big(m, t, ip, out->mtu, ((const struct reverse_arg *)arg)->worker);
-	if (unlikely(meta->frag_first) && !record_first(ip, vip, ((const struct reverse_arg *)arg)->worker))
-		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
 	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {
@@ -76,6 +72,8 @@ reverse_one(struct rte_mbuf *m, void *arg)
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
 	}
 	const struct lb_neigh *nh = data;
+	if (unlikely(meta->frag_first))
+		first_sent(ip, vip, ((const struct reverse_arg *)arg)->worker);
 
 	lb_nat_src_to_vip(m, meta, vip);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);

@@ -25,17 +25,15 @@ too_big(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t mtu, unsigne
 			     LB_DROP_TOO_BIG);
 }
 
-/* A first fragment: its backend, for the datagram's later fragments
- * (lb_frag). False for a duplicate first fragment. */
-static __rte_noinline bool
-record_first(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, const struct lb_backend *be, unsigned worker)
+/* A first fragment sent: its backend, for the datagram's later fragments
+ * (lb_frag). */
+static __rte_noinline void
+first_sent(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, const struct lb_backend *be, unsigned worker)
 {
 	struct lb_frag_table *ft = lb_dp.frags[worker];
-	if (!ft)
-		return true; /* later fragments are orphans */
-	const uint16_t len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip));
-	return lb_frag_record(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
-			      false, vip->index, lb_flow_backend_ref(be), len, rte_get_tsc_cycles());
+	if (ft)
+		lb_frag_ready(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
+			      false, vip->index, lb_flow_backend_ref(be), rte_get_tsc_cycles());
 }
 
 static __rte_always_inline rte_edge_t
@@ -54,8 +52,8 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)((uint8_t *)eth + meta->l3_off);
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > vip->out_mtu))
 		return too_big(m, ip, vip->out_mtu, (unsigned)(counters - lb_counters));
-	if (unlikely(meta->frag_first) && !record_first(ip, vip, be, (unsigned)(counters - lb_counters)))
-		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
+	if (unlikely(meta->frag_first))
+		first_sent(ip, vip, be, (unsigned)(counters - lb_counters));
 
 	counters->vip_pkts[vip->index]++;
 	counters->backend_pkts[be->slot]++;

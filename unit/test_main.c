@@ -30,6 +30,7 @@ static const struct {
 	{"flow", register_flow_tests, true},
 	{"icmp_errors", register_icmp_error_tests, true},
 	{"router_hop", register_router_hop_tests, true},
+	{"fragments", register_fragment_tests, true},
 };
 
 int

@@ -13,3 +13,4 @@ void register_health_tests(void);
 void register_flow_tests(void);
 void register_icmp_error_tests(void);
 void register_router_hop_tests(void);
+void register_fragment_tests(void);
