@@ -51,6 +51,7 @@ for build in "${@:-build}"; do
 	suite "health checks (netns, real servers) [$build]" timeout -k 10 300 bash tests/health.sh "$build"
 	suite "flow table (netns, long-lived connections) [$build]" timeout -k 10 300 bash tests/flow_affinity.sh "$build"
 	suite "ICMP on a narrow path (netns, two routers) [$build]" timeout -k 10 300 bash tests/icmp_path.sh "$build"
+	suite "fragments (netns, kernel and scapy senders) [$build]" timeout -k 10 300 bash tests/fragments.sh "$build"
 	suite "lb-nodebench (make bench-nodes) [$build]" timeout -k 10 300 bash tests/nodebench.sh "$build"
 done
 
