@@ -168,6 +168,22 @@ BAD(ihl4, { ip_of(f)[0] = 0x44; })
 BAD(totlen_below_header, { ip_of(f)[2] = 0, ip_of(f)[3] = 19; })
 BAD(totlen_beyond_frame, { ip_of(f)[2] = 0x05, ip_of(f)[3] = 0xdc; })
 BAD(later_fragment, { ip_of(f)[6] = 0x00, ip_of(f)[7] = 0xb9; refix(f, l); })
+/* a first fragment of 4 bytes: no whole L4 header, and not a multiple of 8 */
+BAD(frag_first_tiny, {
+	ip_of(f)[6] = 0x20;
+	l = 14 + (size_t)((ip_of(f)[0] & 0xf) * 4) + 4;
+	ip_of(f)[2] = (uint8_t)((l - 14) >> 8), ip_of(f)[3] = (uint8_t)(l - 14);
+	refix(f, l);
+})
+/* a later fragment, MF set, whose data is not a multiple of 8 bytes */
+BAD(frag_odd_length, {
+	ip_of(f)[6] = 0x20, ip_of(f)[7] = 0xb9;
+	l--;
+	ip_of(f)[2] = (uint8_t)((l - 14) >> 8), ip_of(f)[3] = (uint8_t)(l - 14);
+	refix(f, l);
+})
+/* the last fragment at offset 65512: beyond 65535 bytes */
+BAD(frag_too_long, { ip_of(f)[6] = 0x1f, ip_of(f)[7] = 0xfd; refix(f, l); })
 BAD(ttl1, { ip_of(f)[8] = 1; refix(f, l); })
 BAD(ttl0, { ip_of(f)[8] = 0; refix(f, l); })
 BAD(src_loopback, { ip_of(f)[12] = 127; refix(f, l); })
@@ -403,6 +419,9 @@ const struct fixture fixtures[] = {
 	{"totlen_below_header", LB_DROP_BAD_TOTAL_LEN, totlen_below_header},
 	{"totlen_beyond_frame", LB_DROP_BAD_TOTAL_LEN, totlen_beyond_frame},
 	{"later_fragment", LB_DROP_FRAG_TIMEOUT, later_fragment}, /* held for its first, then dropped */
+	{"frag_first_tiny", LB_DROP_FRAG_TINY, frag_first_tiny},
+	{"frag_odd_length", LB_DROP_FRAG_TINY, frag_odd_length},
+	{"frag_too_long", LB_DROP_FRAG_TOO_LONG, frag_too_long},
 	{"ttl1", LB_DROP_TTL_EXPIRED, ttl1},
 	{"ttl0", LB_DROP_TTL_EXPIRED, ttl0},
 	{"src_loopback", LB_DROP_MARTIAN_SRC, src_loopback},
