@@ -12,6 +12,7 @@
 
 #include "app/lb_app.h"
 #include "control/lb_control.h"
+#include "nodes/lb_frag_table.h"
 
 struct lb_stats {
 	const struct lb_app *app;
@@ -194,6 +195,14 @@ lb_stats_totals(struct lb_stats *s)
 			       " evicted=%" PRIu64 " reselected=%" PRIu64 " guarded=%" PRIu64 "\n",
 			       rte_graph_id_to_name(s->app->graphs[w]), ft->stats.used, ft->stats.inserts, ft->stats.hits,
 			       ft->stats.expired, ft->stats.evicted, ft->stats.stale, ft->stats.guarded);
+	}
+	for (unsigned w = 0; w < s->app->cfg.nb_workers; w++) {
+		const struct lb_frag_table *ft = lb_dp.frags[w];
+		if (ft)
+			printf("[FRAGS] %s firsts=%" PRIu64 " followed=%" PRIu64 " held=%" PRIu64 " released=%" PRIu64
+			       " evicted=%" PRIu64 "\n",
+			       rte_graph_id_to_name(s->app->graphs[w]), ft->stats.recorded, ft->stats.followed,
+			       ft->stats.held, ft->stats.released, ft->stats.evicted);
 	}
 	if (s->app->cfg.graph_stats)
 		lb_stats_graph_dump(s);

@@ -116,6 +116,8 @@ orphan=$(drop frag_orphan "$tmp/lb.log") timeout=$(drop frag_timeout "$tmp/lb.lo
 # (frag_overlap: an orphan whose IP id met a live datagram's, the kernel's)
 expect "[ $((orphan + timeout + overlap)) -eq 1000 ] && [ $timeout -le 64 ]" \
 	"each orphan counted once: frag_orphan $orphan + frag_timeout $timeout (held, <= 64) + frag_overlap $overlap = 1000"
+released=$(sed -n 's/^\[FRAGS\] .* released=\([0-9]*\) .*/\1/p' "$tmp/lb.log")
+expect "[ '${released:-0}' -ge 40 ]" "held fragments handed on behind their first: $(grep '^\[FRAGS\]' "$tmp/lb.log")"
 read -r rx tx dropped punt gen kin kout <<<"$(totals "$tmp/lb.log")"
 expect "[ -n '${rx:-}' ] && [ $((rx + gen + kin)) -eq $((tx + dropped + punt)) ]" \
 	"conservation: RX $rx + GEN $gen + KIN $kin = TX $tx + DROP $dropped + PUNT $punt (HELD 0 at exit)"
