@@ -175,9 +175,14 @@ lb_ports_start(struct lb_app *app)
 	for (unsigned p = 0; p < LB_MAX_PORTS; p++) {
 		if (!app->ports[p].defined)
 			continue;
+		const struct lb_cfg_port *cp = &app->cfg.ports[p];
 		int rc = rte_eth_dev_start(app->ports[p].port_id);
 		if (rc == 0 && app->ports[p].has_kernel)
 			rc = rte_eth_dev_start(app->ports[p].kernel_port_id);
+		/* the host's own packets no larger than the port sends (frames of
+		 * more than 1500 bytes would need chained mbufs: left at 1500) */
+		if (rc == 0 && app->ports[p].has_kernel && cp->mtu < RTE_ETHER_MTU)
+			rc = rte_eth_dev_set_mtu(app->ports[p].kernel_port_id, (uint16_t)cp->mtu);
 		if (rc < 0) {
 			fprintf(stderr, "port.%u: start failed: %s\n", p, rte_strerror(-rc));
 			return -1;

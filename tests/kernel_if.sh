@@ -30,6 +30,7 @@ dev = net_af_packet1,iface=k1,qpairs=1
 addr = 10.31.0.1/24
 gateway = 10.31.0.254
 kernel = lbk1
+mtu = 1400
 [worker.1]
 rx = 0:0 1:0
 [vip.web]
@@ -54,6 +55,7 @@ mac0=$(sed -n 's/^\[PORT\] 0 .* mac=\([^ ]*\) .*/\1/p' "$tmp/lb.log")
 expect "in_ns $NS_LB ip link show lbk0 | grep -qi 'ether $mac0'" "lbk0 has port 0's MAC ($mac0)"
 expect "[ \"\$(in_ns $NS_LB sysctl -n net.ipv6.conf.lbk0.disable_ipv6)\" = 1 ]" "no IPv6 on lbk0"
 expect "[ \"\$(in_ns $NS_LB sysctl -n net.ipv4.conf.lbk1.arp_ignore)\" = 8 ]" "lbk1: arp_ignore = 8"
+expect "in_ns $NS_LB ip link show lbk1 | grep -q 'mtu 1400 '" "lbk1 has port 1's mtu (1400): $(in_ns $NS_LB ip -o link show lbk1 | grep -o 'mtu [0-9]*')"
 expect "wait_for 10 sh -c \"ip netns exec $NS_LB ip route show 10.32.0.12 | grep -q 'via 10.31.0.254 dev lbk1'\"" \
 	"host route to the off-link backend through port 1's gateway"
 expect "wait_for 10 sh -c \"ip netns exec $NS_LB ip neigh show 10.31.0.254 dev lbk1 | grep -q PERMANENT\"" \
