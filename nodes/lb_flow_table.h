@@ -131,15 +131,23 @@ lb_flow_ref_slot(uint32_t ref)
 	return (uint16_t)(ref >> LB_FLOW_ID_BITS);
 }
 
-/* The backend of vip that entry e names, while it still holds the slot
- * with the same id in the published tables t; else NULL (removed, or down). */
+/* The backend of vip that ref (lb_flow_backend_ref) names, while it still
+ * holds the slot with the same id in the published tables t; else NULL
+ * (removed, or down). */
+static __rte_always_inline const struct lb_backend *
+lb_flow_ref_backend(const struct lb_tables *t, const struct lb_vip *vip, uint32_t ref)
+{
+	const struct lb_slot *s = &t->slots[lb_flow_ref_slot(ref)];
+	if ((s->id & LB_FLOW_ID_MASK) != (ref & LB_FLOW_ID_MASK) || s->vip != vip->index)
+		return NULL;
+	return &vip->backends[s->backend];
+}
+
+/* The backend of vip that entry e names (lb_flow_ref_backend). */
 static __rte_always_inline const struct lb_backend *
 lb_flow_entry_backend(const struct lb_tables *t, const struct lb_vip *vip, const struct lb_flow_entry *e)
 {
-	const struct lb_slot *s = &t->slots[lb_flow_ref_slot(e->backend)];
-	if ((s->id & LB_FLOW_ID_MASK) != (e->backend & LB_FLOW_ID_MASK) || s->vip != vip->index)
-		return NULL;
-	return &vip->backends[s->backend];
+	return lb_flow_ref_backend(t, vip, e->backend);
 }
 
 /* The live entry of key in its bucket, or NULL. */

@@ -77,10 +77,9 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 	const uint16_t size = rte_be_to_cpu_16(ip->total_length);
 
 	if (!e->reverse) {
-		const struct lb_slot *s = &t->slots[lb_flow_ref_slot(e->ref)];
-		if ((s->id & LB_FLOW_ID_MASK) != (e->ref & LB_FLOW_ID_MASK) || s->vip != vip->index)
+		const struct lb_backend *be = lb_flow_ref_backend(t, vip, e->ref);
+		if (!be)
 			return LB_NEXT_DROP(LB_DROP_NO_BACKEND); /* removed, or down, meanwhile */
-		const struct lb_backend *be = &vip->backends[s->backend];
 		if (unlikely(!be->resolved))
 			return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
 		if (size > vip->out_mtu)
@@ -96,6 +95,8 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 		ft->stats.followed++;
 		return vip->tx_edge;
 	}
+	if (vip->addr != e->ref) /* the tables changed: another VIP at that index */
+		return LB_NEXT_DROP(LB_DROP_NO_VIP);
 	if (m->port != vip->out_port_id) /* a backend's reply comes in by its VIP's out port */
 		return LB_NEXT_DROP(LB_DROP_SPOOFED_BACKEND);
 	rte_be32_t next_hop;

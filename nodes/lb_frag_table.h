@@ -32,7 +32,7 @@ enum lb_frag_state { LB_FRAG_PENDING = 1, LB_FRAG_READY = 2 };
 struct lb_frag_entry {
 	uint64_t key_lo;     /* source, destination */
 	uint32_t key_hi;     /* id << 16 | proto << 8 | 1 (0: a free entry) */
-	uint32_t ref;        /* forward: lb_flow_backend_ref of the backend */
+	uint32_t ref;        /* forward: lb_flow_backend_ref of the backend; reverse: the VIP's address */
 	uint64_t expire;     /* TSC */
 	uint16_t vip;        /* index into the tables' vips[] */
 	bool reverse;        /* a backend's reply: to the client as the VIP */
@@ -162,7 +162,7 @@ lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, uint16_t len,
 }
 
 /* The first fragment is sent: where its datagram goes (a backend's
- * lb_flow_backend_ref, or for a backend's reply the VIP alone). */
+ * lb_flow_backend_ref, or for a backend's reply the VIP's address). */
 static inline void
 lb_frag_ready(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, bool reverse, uint16_t vip, uint32_t ref,
 	      uint64_t now)

@@ -38,7 +38,7 @@ first_sent(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, unsigned wor
 	struct lb_frag_table *ft = lb_dp.frags[worker];
 	if (ft)
 		lb_frag_ready(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
-			      true, vip->index, 0, rte_get_tsc_cycles());
+			      true, vip->index, vip->addr, rte_get_tsc_cycles());
 }
 
 struct reverse_arg {
