@@ -138,6 +138,18 @@ lb_ports_setup(struct lb_app *app)
 			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 			pi->multi_seg = true;
 		}
+		/* Several RX queues: RSS spreads flows over them, by the 5-tuple
+		 * for TCP/UDP and by addresses for fragments (NICs cannot see a
+		 * later fragment's ports), so a flow, and every fragment of one
+		 * datagram, stays on one queue and one worker (its flow table and
+		 * fragment table are that worker's). */
+		const uint64_t rss = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		if (cp->rx_queues > 1 && rss) {
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf.rx_adv_conf.rss_conf.rss_hf = rss;
+		} else if (cp->rx_queues > 1) {
+			printf("[PORT] %u: %s has no RSS: its driver decides which queue a frame takes\n", p, cp->dev);
+		}
 		rc = rte_eth_dev_configure(pid, cp->rx_queues, nb_txq, &conf);
 		if (rc < 0)
 			goto err;
