@@ -19,6 +19,7 @@
 #define LB_API_CONFIG "/lb/config"
 #define LB_API_ARP "/lb/arp"
 #define LB_API_FLOWS "/lb/flows"
+#define LB_API_FRAGS "/lb/frags"
 #define LB_API_FLOW "/lb/flow"
 #define LB_API_HEALTH "/lb/health"
 #define LB_API_HEALTH_SET "/lb/health_set"

@@ -42,6 +42,7 @@ usage(FILE *f)
 		"  config                                  the running configuration, as INI\n"
 		"  arp                                     neighbour table and ARP counters\n"
 		"  flows                                   each worker's flow table: entries, hits, expiries, flood guard\n"
+		"  frags                                   each worker's fragment table: datagrams, fragments followed, held\n"
 		"  flow VIP CLIENT_IP:PORT                 one flow's backend in each worker's table\n"
 		"  health [VIP]                            every health check: health, last result, since, counters\n"
 		"  health VIP on|off                       switch a VIP's checks on or off (off: all serve)\n"
@@ -446,6 +447,8 @@ main(int argc, char **argv)
 		cmd = LB_API_HEALTH;
 	else if (strcmp(argv[0], "flows") == 0 && nargs == 0)
 		cmd = LB_API_FLOWS;
+	else if (strcmp(argv[0], "frags") == 0 && nargs == 0)
+		cmd = LB_API_FRAGS;
 	else if (strcmp(argv[0], "flow") == 0 && nargs == 2)
 		cmd = LB_API_FLOW;
 	else if (strcmp(argv[0], "health") == 0 && nargs == 4 && strcmp(args[0], "force") == 0) {
@@ -483,11 +486,13 @@ main(int argc, char **argv)
 		rc = paged(fd, params, read_vip_cb, "the VIP");
 	else if (strcmp(cmd, LB_API_VIPS) == 0)
 		rc = show_vips(fd);
-	else if ((strcmp(cmd, LB_API_FLOWS) == 0 || strcmp(cmd, LB_API_FLOW) == 0) && !raw_json) {
+	else if ((strcmp(cmd, LB_API_FLOWS) == 0 || strcmp(cmd, LB_API_FLOW) == 0 || strcmp(cmd, LB_API_FRAGS) == 0) &&
+		 !raw_json) {
 		json_t *v = call(fd, cmd, nargs ? params : NULL), *e = json_object_get(v, LB_KEY_ENTRIES);
-		rc = e ? EXIT_OK : print_reply("flows", v);
+		rc = e ? EXIT_OK : print_reply(argv[0], v);
 		if (e && json_array_size(e) == 0)
-			printf("no flow table (no VIP has affinity = flow)\n");
+			printf(strcmp(cmd, LB_API_FRAGS) == 0 ? "no fragment table\n"
+							       : "no flow table (no VIP has affinity = flow)\n");
 		for (size_t i = 0; e && i < json_array_size(e); i++)
 			printf("%s\n", json_string_value(json_array_get(e, i)));
 		json_decref(v);

@@ -18,6 +18,7 @@
 #include "control/lb_health.h"
 #include "control/lb_kernel_if.h"
 #include "control/lb_control.h"
+#include "nodes/lb_frag_table.h"
 
 #define PARAMS_MAX 256
 #define VIP_PAGE 100    /* backends per /lb/vip reply (telemetry arrays hold 512) */
@@ -526,6 +527,37 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /lb/frags: each worker's fragment table, read relaxed (its worker alone
+ * writes it). */
+static int
+cmd_frags(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *lines = rte_tel_data_alloc();
+	char line[256];
+
+	(void)cmd, (void)params;
+	if (!lines)
+		return reply_error(d, "out of memory");
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	for (unsigned w = 0; w < LB_MAX_WORKERS; w++) {
+		const struct lb_frag_table *ft = __atomic_load_n(&lb_dp.frags[w], __ATOMIC_ACQUIRE);
+		if (!ft)
+			continue;
+		const struct lb_frag_stats *s = &ft->stats;
+#define R(f) __atomic_load_n(&s->f, __ATOMIC_RELAXED)
+		snprintf(line, sizeof(line),
+			 "worker %u: %u entries, first fragments %" PRIu64 ", later ones followed %" PRIu64
+			 ", held %" PRIu64 " (now %u of %u), handed on %" PRIu64 ", evicted %" PRIu64,
+			 w, (ft->mask + 1) * LB_FRAG_WAYS, R(recorded), R(followed), R(held),
+			 __atomic_load_n(&ft->nb_held, __ATOMIC_RELAXED), ft->hold_max, R(released), R(evicted));
+#undef R
+		rte_tel_data_add_array_string(lines, line);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_container(d, LB_KEY_ENTRIES, lines, 0);
+	return 0;
+}
+
 struct flow_vip {
 	const char *name;
 	int index;
@@ -713,6 +745,7 @@ lb_telemetry_register(void)
 		{LB_API_CONFIG, cmd_config, "Running configuration as INI, page by page. Parameters: [PAGE]"},
 		{LB_API_ARP, cmd_arp, "Neighbour table and ARP counters. Parameters: [FIRST]"},
 		{LB_API_FLOWS, cmd_flows, "Each worker's flow table. No parameters"},
+		{LB_API_FRAGS, cmd_frags, "Each worker's fragment table. No parameters"},
 		{LB_API_FLOW, cmd_flow, "One flow's entry in each worker's table. Parameters: VIP CLIENT_IP:PORT"},
 		{LB_API_HEALTH, cmd_health, "Every health check. Parameters: [FIRST [VIP]]"},
 		{LB_API_HEALTH_SET, cmd_health_set, "A VIP's checks on or off. Parameters: VIP on|off"},

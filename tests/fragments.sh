@@ -108,6 +108,9 @@ expect "[ '$rev' = 'echoed 20 of 20' ]" "last fragment first (scapy): $rev"
 gap=$(in_ns $NS_CLI $client reversed $VIP 53 4000 20 30)
 expect "[ '$gap' = 'echoed 20 of 20' ]" "last fragment first, the first 30 ms later (held): $gap"
 echo "  frag_hold = 0 for comparison: last fragment first: $nohold_rev; the first 30 ms later: $nohold_gap"
+"$build/app/lb-ctl" -c "$tmp/frag.ini" frags >"$tmp/frags.txt" 2>&1
+expect "grep -Eq '^worker 0: 4096 entries, first fragments [1-9][0-9]*, later ones followed [1-9]' '$tmp/frags.txt'" \
+	"lb-ctl frags: $(cat "$tmp/frags.txt")"
 orph=$(in_ns $NS_CLI $client orphans $VIP 53 1000)
 after=$(in_ns $NS_CLI $client kernel $VIP 53 4000 20)
 expect "[ '$after' = 'echoed 20 of 20' ] && [ '$orph' = 'sent 1000' ]" "after 1000 orphan fragments the echo works on: $after"
