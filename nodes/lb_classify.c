@@ -187,9 +187,7 @@ static __rte_noinline rte_edge_t
 first_fragment(struct lb_frag_table *ft, const struct rte_ipv4_hdr *ip, uint32_t ihl, uint32_t total_len,
 	       rte_edge_t next)
 {
-	if (ft && !lb_frag_record(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr),
-				  lb_frag_key_hi(ip->packet_id, ip->next_proto_id), (uint16_t)(total_len - ihl),
-				  rte_get_tsc_cycles()))
+	if (ft && !lb_frag_record(ft, lb_frag_key_of(ip), (uint16_t)(total_len - ihl), rte_get_tsc_cycles()))
 		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
 	return next;
 }
@@ -257,11 +255,13 @@ classify_one(struct rte_mbuf *m, void *arg)
 
 	meta->l3_off = l3;
 	meta->l4_off = l4;
-	meta->frag_first = false; /* also for later fragments: lb_frag marks a retry with it */
+	meta->frag_first = false;
 	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		const rte_edge_t e = fragment(t, in, ip, ihl, total_len);
-		if (e != FRAG_FIRST)
+		if (e != FRAG_FIRST) {
+			meta->frag_retried = false; /* lb_frag's own mark */
 			return e;
+		}
 		frag_first = meta->frag_first = true;
 	}
 	if (ip->next_proto_id == IPPROTO_UDP) {

@@ -18,7 +18,6 @@
 #include <rte_ip.h>
 #include <rte_ring.h>
 
-#include "nodes/lb_cksum.h"
 #include "nodes/lb_flow_table.h"
 #include "nodes/lb_frag_table.h"
 #include "nodes/lb_nat.h"
@@ -27,22 +26,6 @@
 
 #define HELD RTE_EDGE_ID_INVALID /* kept in the hold queue, sent nowhere yet */
 
-/* TTL - 1 and the destination (or the source) address replaced, in the
- * IPv4 checksum too. */
-static inline void
-rewrite_addr(struct rte_ipv4_hdr *ip, bool dst, rte_be32_t to)
-{
-	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
-	const uint16_t old_ttl = *ttl_word;
-	*ttl_word = lb_nat_ttl_word_dec(old_ttl);
-	uint32_t s = lb_cksum_delta16(lb_cksum_begin(ip->hdr_checksum), old_ttl, *ttl_word);
-	ip->hdr_checksum = lb_cksum_end(lb_cksum_delta32(s, dst ? ip->dst_addr : ip->src_addr, to));
-	if (dst)
-		ip->dst_addr = to;
-	else
-		ip->src_addr = to;
-}
-
 static rte_edge_t
 follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, uint64_t now)
 {
@@ -50,10 +33,7 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + meta->l3_off);
-	const uint64_t lo = lb_frag_key_lo(ip->src_addr, ip->dst_addr);
-	const uint32_t hi = lb_frag_key_hi(ip->packet_id, ip->next_proto_id);
-
-	struct lb_frag_entry *e = ft ? lb_frag_find(ft, lo, hi, now) : NULL;
+	struct lb_frag_entry *e = ft ? lb_frag_find(ft, lb_frag_key_of(ip), now) : NULL;
 	if (!e) { /* its first has not come: hold it, if there is room */
 		if (!ft || ft->nb_held >= ft->hold_max)
 			return LB_NEXT_DROP(LB_DROP_FRAG_ORPHAN);
@@ -62,9 +42,9 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 		return HELD;
 	}
 	if (e->state == LB_FRAG_PENDING) { /* its first is in this walk: again on the next */
-		if (lb_meta(m)->frag_first || ft->nb_retry == LB_FRAG_RETRY)
+		if (lb_meta(m)->frag_retried || ft->nb_retry == LB_FRAG_RETRY)
 			return LB_NEXT_DROP(LB_DROP_FRAG_ORPHAN); /* tried again: its first was not sent */
-		lb_meta(m)->frag_first = true; /* marks the retry */
+		lb_meta(m)->frag_retried = true;
 		ft->retry[ft->nb_retry++] = m;
 		return HELD;
 	}
@@ -88,7 +68,7 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 			return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 		if (!lb_frag_range_add(e, off, (uint16_t)(off + len)))
 			return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
-		rewrite_addr(ip, true, be->addr);
+		lb_nat_ip_addr(ip, true, be->addr);
 		rte_ether_addr_copy(&vip->src_mac, &eth->src_addr);
 		rte_ether_addr_copy(&be->mac, &eth->dst_addr);
 		e->expire = now + ft->timeout;
@@ -115,12 +95,27 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 	}
 	if (!lb_frag_range_add(e, off, (uint16_t)(off + len)))
 		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
-	rewrite_addr(ip, false, vip->addr);
+	lb_nat_ip_addr(ip, false, vip->addr);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
 	rte_ether_addr_copy(&((const struct lb_neigh *)data)->mac, &eth->dst_addr);
 	e->expire = now + ft->timeout;
 	ft->stats.followed++;
 	return out->tx_edge;
+}
+
+void
+lb_frag_first_sent(unsigned worker, const struct rte_ipv4_hdr *ip, bool reverse, uint16_t vip, uint32_t ref)
+{
+	struct lb_frag_table *ft = lb_dp.frags[worker];
+	if (!ft)
+		return; /* no table: its later fragments are orphans */
+	struct lb_frag_entry *e = lb_frag_find(ft, lb_frag_key_of(ip), rte_get_tsc_cycles());
+	if (!e)
+		return; /* evicted meanwhile: the same */
+	e->reverse = reverse;
+	e->vip = vip;
+	e->ref = ref;
+	e->state = LB_FRAG_READY;
 }
 
 static uint16_t

@@ -27,8 +27,7 @@ lb_frag_held_process(struct rte_graph *graph, struct rte_node *node, void **objs
 	for (uint32_t i = 0; i < ft->nb_held; i++) {
 		struct rte_mbuf *m = ft->held[i].m;
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, lb_meta(m)->l3_off);
-		if (lb_frag_find(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr),
-				 lb_frag_key_hi(ip->packet_id, ip->next_proto_id), now)) {
+		if (lb_frag_find(ft, lb_frag_key_of(ip), now)) {
 			ft->stats.released++;
 			rte_node_enqueue_x1(graph, node, NEXT_FRAG, m);
 		} else if (ft->held[i].expire <= now) {

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #define LB_FRAG_WAYS 4
@@ -69,33 +70,40 @@ struct lb_frag_table {
 	struct lb_frag_stats stats;
 };
 
-static inline uint64_t
-lb_frag_key_lo(rte_be32_t src, rte_be32_t dst)
-{
-	return (uint64_t)src << 32 | dst;
-}
+/* A datagram's name (RFC 791): source, destination, id and protocol. */
+struct lb_frag_key {
+	uint64_t lo; /* source << 32 | destination */
+	uint32_t hi; /* id << 16 | proto << 8 | 1 (0: a free entry) */
+};
 
-static inline uint32_t
-lb_frag_key_hi(rte_be16_t id, uint8_t proto)
+static inline struct lb_frag_key
+lb_frag_key_of(const struct rte_ipv4_hdr *ip)
 {
-	return (uint32_t)id << 16 | (uint32_t)proto << 8 | 1;
+	return (struct lb_frag_key){.lo = (uint64_t)ip->src_addr << 32 | ip->dst_addr,
+				    .hi = (uint32_t)ip->packet_id << 16 | (uint32_t)ip->next_proto_id << 8 | 1};
 }
 
 static inline struct lb_frag_bucket *
-lb_frag_bucket_of(const struct lb_frag_table *ft, uint64_t lo, uint32_t hi)
+lb_frag_bucket_of(const struct lb_frag_table *ft, struct lb_frag_key k)
 {
-	uint64_t h = (lo ^ ((uint64_t)hi << 29)) * ft->mult;
+	uint64_t h = (k.lo ^ ((uint64_t)k.hi << 29)) * ft->mult;
 	h ^= h >> 31;
 	return &ft->buckets[(uint32_t)(h * 0x9e3779b97f4a7c15ull >> 32) & ft->mask];
 }
 
+static inline bool
+lb_frag_entry_is(const struct lb_frag_entry *e, struct lb_frag_key k)
+{
+	return e->key_hi == k.hi && e->key_lo == k.lo;
+}
+
 /* The live entry of the datagram, or NULL. */
 static inline struct lb_frag_entry *
-lb_frag_find(const struct lb_frag_table *ft, uint64_t lo, uint32_t hi, uint64_t now)
+lb_frag_find(const struct lb_frag_table *ft, struct lb_frag_key k, uint64_t now)
 {
-	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, lo, hi);
+	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, k);
 	for (unsigned w = 0; w < LB_FRAG_WAYS; w++)
-		if (b->e[w].key_hi == hi && b->e[w].key_lo == lo && b->e[w].expire > now)
+		if (lb_frag_entry_is(&b->e[w], k) && b->e[w].expire > now)
 			return &b->e[w];
 	return NULL;
 }
@@ -139,12 +147,12 @@ lb_frag_range_add(struct lb_frag_entry *e, uint16_t lo, uint16_t hi)
  * bucket's oldest). False for a second first fragment of a live datagram
  * (a duplicate: frag_overlap). */
 static inline bool
-lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, uint16_t len, uint64_t now)
+lb_frag_record(struct lb_frag_table *ft, struct lb_frag_key k, uint16_t len, uint64_t now)
 {
-	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, lo, hi);
+	struct lb_frag_bucket *b = lb_frag_bucket_of(ft, k);
 	struct lb_frag_entry *e = &b->e[0];
 	for (unsigned w = 0; w < LB_FRAG_WAYS; w++) {
-		if (b->e[w].key_hi == hi && b->e[w].key_lo == lo) {
+		if (lb_frag_entry_is(&b->e[w], k)) {
 			if (b->e[w].expire > now)
 				return false;
 			e = &b->e[w];
@@ -155,26 +163,17 @@ lb_frag_record(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, uint16_t len,
 	}
 	if (e->expire > now)
 		ft->stats.evicted++;
-	*e = (struct lb_frag_entry){.key_lo = lo, .key_hi = hi, .expire = now + ft->timeout,
+	*e = (struct lb_frag_entry){.key_lo = k.lo, .key_hi = k.hi, .expire = now + ft->timeout,
 				    .state = LB_FRAG_PENDING, .nb_ranges = 1, .hi = {len}};
 	ft->stats.recorded++;
 	return true;
 }
 
-/* The first fragment is sent: where its datagram goes (a backend's
- * lb_flow_backend_ref, or for a backend's reply the VIP's address). */
-static inline void
-lb_frag_ready(struct lb_frag_table *ft, uint64_t lo, uint32_t hi, bool reverse, uint16_t vip, uint32_t ref,
-	      uint64_t now)
-{
-	struct lb_frag_entry *e = lb_frag_find(ft, lo, hi, now);
-	if (!e)
-		return; /* evicted meanwhile: its later fragments are orphans */
-	e->reverse = reverse;
-	e->vip = vip;
-	e->ref = ref;
-	e->state = LB_FRAG_READY;
-}
+/* The first fragment ip of a datagram is sent by the worker: where the
+ * datagram's later fragments go (a backend's lb_flow_backend_ref, or for
+ * a backend's reply the VIP's address) in its entry, made READY. Called by
+ * lb_rewrite and lb_reverse, out of their loops (nodes/lb_frag.c). */
+void lb_frag_first_sent(unsigned worker, const struct rte_ipv4_hdr *ip, bool reverse, uint16_t vip, uint32_t ref);
 
 /* Drop every fragment the worker holds (frag_timeout): the unit harness
  * and the fuzzer after each run, lb-graph once its workers have stopped.

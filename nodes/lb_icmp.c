@@ -10,6 +10,7 @@
 #include "nodes/lb_bucket.h"
 #include "nodes/lb_cksum.h"
 #include "nodes/lb_node_util.h"
+#include "nodes/lb_route.h"
 
 #define ICMP_ECHO_REPLY 0
 #define REPLY_TTL 64
@@ -36,11 +37,8 @@ icmp_one(struct rte_mbuf *m, void *arg)
 
 	if (unlikely(!in || !in->defined))
 		return LB_NEXT_DROP(LB_DROP_NO_ROUTE);
-	for (uint16_t i = 0; i < t->nb_ports; i++) {
-		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
-		if (p->addr && lb_in_subnet(ip->src_addr, p->addr, p->mask) && lb_subnet_edge(ip->src_addr, p->mask))
-			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
-	}
+	if (lb_port_subnet_edge(t, ip->src_addr))
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
 	if (unlikely(m->nb_segs > 1 && !in->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	if (!lb_bucket_allow(&a->buckets[m->port], in->icmp_rate, in->icmp_burst, a->now))

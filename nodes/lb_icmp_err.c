@@ -15,6 +15,7 @@
 #include "nodes/lb_bucket.h"
 #include "nodes/lb_icmp_err.h"
 #include "nodes/lb_node_util.h"
+#include "nodes/lb_route.h"
 
 #define ERR_HDRS ((uint32_t)LB_ICMP_ERR_HDRS)
 #define ERR_MAX_IP 576                               /* RFC 1812 4.3.2.3 */
@@ -35,11 +36,8 @@ lb_icmp_error(struct rte_mbuf *m, const struct lb_tables *t, unsigned worker, ui
 
 	if (!in->defined || !in->addr || rte_pktmbuf_headroom(m) < ERR_HDRS)
 		return LB_NEXT_DROP(unsent);
-	for (uint16_t i = 0; i < t->nb_ports; i++) {
-		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
-		if (p->addr && lb_in_subnet(to, p->addr, p->mask) && lb_subnet_edge(to, p->mask))
-			return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
-	}
+	if (lb_port_subnet_edge(t, to))
+		return LB_NEXT_DROP(LB_DROP_MARTIAN_SRC);
 	if (!lb_bucket_allow(&buckets[worker][m->port], in->icmp_rate, in->icmp_burst, rte_get_tsc_cycles()))
 		return LB_NEXT_DROP(LB_DROP_ICMP_RATE);
 
@@ -79,6 +77,15 @@ lb_icmp_error(struct rte_mbuf *m, const struct lb_tables *t, unsigned worker, ui
 	memcpy(icmp + 2, &ck, 2);
 	meta->l4_off = (uint16_t)(l3 + sizeof(*ip));
 	return in->tx_edge;
+}
+
+rte_edge_t
+lb_icmp_too_big(struct rte_mbuf *m, const struct lb_tables *t, const struct rte_ipv4_hdr *ip, uint16_t mtu,
+		unsigned worker)
+{
+	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
+		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
+	return lb_icmp_error(m, t, worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu, LB_DROP_TOO_BIG);
 }
 
 static __rte_always_inline rte_edge_t

@@ -23,3 +23,9 @@
  * fragment but a first one, from no martian or local source. */
 rte_edge_t lb_icmp_error(struct rte_mbuf *m, const struct lb_tables *t, unsigned worker, uint8_t type, uint8_t code,
 			 uint16_t mtu, enum lb_drop_reason unsent);
+
+/* A packet m (IPv4 header ip) larger than its out port's mtu: without DF
+ * too_big, else "fragmentation needed" (lb_icmp_error; too_big when it is
+ * not sent). lb_rewrite and lb_reverse call it out of their loops. */
+rte_edge_t lb_icmp_too_big(struct rte_mbuf *m, const struct lb_tables *t, const struct rte_ipv4_hdr *ip, uint16_t mtu,
+			   unsigned worker);

@@ -121,12 +121,7 @@ to_client(struct rte_mbuf *m, const struct fwd_arg *a, struct rte_ipv4_hdr *ip, 
 	const struct lb_neigh *nh = data;
 
 	quote_rewrite(icmp, qip, ql4, l4, end, false, vip->addr, vip->port);
-	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
-	const uint16_t old_ttl = *ttl_word;
-	*ttl_word = lb_nat_ttl_word_dec(old_ttl);
-	uint32_t s = lb_cksum_delta16(lb_cksum_begin(ip->hdr_checksum), old_ttl, *ttl_word);
-	ip->hdr_checksum = lb_cksum_end(lb_cksum_delta32(s, ip->src_addr, vip->addr));
-	ip->src_addr = vip->addr;
+	lb_nat_ip_addr(ip, false, vip->addr);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
 	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
@@ -194,12 +189,7 @@ fwd_one(struct rte_mbuf *m, void *arg)
 	quote_rewrite(icmp, qip, ql4, in3 + qihl, end, true, be->addr, be->port);
 
 	/* the outer packet: to the backend, TTL - 1, as a router would */
-	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
-	const uint16_t old_ttl = *ttl_word;
-	*ttl_word = lb_nat_ttl_word_dec(old_ttl);
-	uint32_t s = lb_cksum_delta16(lb_cksum_begin(ip->hdr_checksum), old_ttl, *ttl_word);
-	ip->hdr_checksum = lb_cksum_end(lb_cksum_delta32(s, ip->dst_addr, be->addr));
-	ip->dst_addr = be->addr;
+	lb_nat_ip_addr(ip, true, be->addr);
 	rte_ether_addr_copy(&vip->src_mac, &eth->src_addr);
 	rte_ether_addr_copy(&be->mac, &eth->dst_addr);
 	return vip->tx_edge;

@@ -17,6 +17,7 @@ struct lb_mbuf_meta {
 	uint16_t l4_off;
 	bool from_backend; /* lb_icmp_fwd: an ICMP error from a backend, about its client's flow */
 	bool frag_first;   /* the first fragment of a datagram: lb_rewrite/lb_reverse record it */
+	bool frag_retried; /* a later fragment lb_frag already tried once (its first was pending) */
 };
 #define LB_MBUF_PRIV_SIZE RTE_CACHE_LINE_SIZE /* librte_node wants >= 64 */
 static_assert(sizeof(struct lb_mbuf_meta) <= LB_MBUF_PRIV_SIZE, "meta must fit the mbuf private area");

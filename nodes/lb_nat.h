@@ -52,6 +52,24 @@ lb_nat_update(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *ports, struct lb_nat_
 	}
 }
 
+/* TTL - 1 and the destination (dst) or the source address replaced by to,
+ * the IPv4 checksum updated: the whole rewrite of a packet whose TCP/UDP
+ * header is not there (a later fragment) or not its own (an ICMP error's
+ * outer header). */
+static __rte_always_inline void
+lb_nat_ip_addr(struct rte_ipv4_hdr *ip, bool dst, rte_be32_t to)
+{
+	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;
+	const uint16_t old_ttl = *ttl_word;
+	*ttl_word = lb_nat_ttl_word_dec(old_ttl);
+	const uint32_t s = lb_cksum_delta16(lb_cksum_begin(ip->hdr_checksum), old_ttl, *ttl_word);
+	ip->hdr_checksum = lb_cksum_end(lb_cksum_delta32(s, dst ? ip->dst_addr : ip->src_addr, to));
+	if (dst)
+		ip->dst_addr = to;
+	else
+		ip->src_addr = to;
+}
+
 /* Forward: destination VIP -> backend. lb_classify matched the packet's
  * destination address and port to its VIP, so the old values are known and
  * the deltas are the backend's, computed when the tables were built. */

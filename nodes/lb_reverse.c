@@ -13,33 +13,11 @@
 #include <rte_hash.h>
 #include <rte_ring.h>
 
-#include <rte_cycles.h>
-
 #include "nodes/lb_frag_table.h"
 #include "nodes/lb_icmp_err.h"
 #include "nodes/lb_nat.h"
 #include "nodes/lb_route.h"
 #include "nodes/lb_node_util.h"
-
-static __rte_noinline rte_edge_t
-too_big(struct rte_mbuf *m, const struct lb_tables *t, const struct rte_ipv4_hdr *ip, uint16_t mtu,
-	unsigned worker)
-{
-	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
-		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
-	return lb_icmp_error(m, t, worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu, LB_DROP_TOO_BIG);
-}
-
-/* A backend's first fragment sent: its VIP, for the reply's later
- * fragments (lb_frag). */
-static __rte_noinline void
-first_sent(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, unsigned worker)
-{
-	struct lb_frag_table *ft = lb_dp.frags[worker];
-	if (ft)
-		lb_frag_ready(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
-			      true, vip->index, vip->addr, rte_get_tsc_cycles());
-}
 
 struct reverse_arg {
 	const struct lb_tables *t;
@@ -63,7 +41,7 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	if (unlikely(!out))
 		return why;
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > out->mtu))
-		return too_big(m, t, ip, out->mtu, ((const struct reverse_arg *)arg)->worker);
+		return lb_icmp_too_big(m, t, ip, out->mtu, ((const struct reverse_arg *)arg)->worker);
 	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
 	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {
@@ -73,7 +51,7 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	}
 	const struct lb_neigh *nh = data;
 	if (unlikely(meta->frag_first))
-		first_sent(ip, vip, ((const struct reverse_arg *)arg)->worker);
+		lb_frag_first_sent(((const struct reverse_arg *)arg)->worker, ip, true, vip->index, vip->addr);
 
 	lb_nat_src_to_vip(m, meta, vip);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);

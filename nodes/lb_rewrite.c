@@ -6,35 +6,11 @@
  * than the out port's mtu is answered with "fragmentation needed" when it
  * has DF, else dropped as too_big. Out through ethdev_tx-<port>: those
  * edges are added at start-up (app/graph.c). */
-#include <rte_cycles.h>
-
 #include "nodes/lb_flow_table.h"
 #include "nodes/lb_frag_table.h"
 #include "nodes/lb_icmp_err.h"
 #include "nodes/lb_nat.h"
 #include "nodes/lb_node_util.h"
-
-/* A packet the out port cannot take whole (the caller found it larger
- * than mtu): "fragmentation needed" back to its source when it says DF. */
-static __rte_noinline rte_edge_t
-too_big(struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t mtu, unsigned worker)
-{
-	if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)))
-		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
-	return lb_icmp_error(m, lb_tables_get(), worker, LB_ICMP_DEST_UNREACHABLE, LB_ICMP_FRAG_NEEDED, mtu,
-			     LB_DROP_TOO_BIG);
-}
-
-/* A first fragment sent: its backend, for the datagram's later fragments
- * (lb_frag). */
-static __rte_noinline void
-first_sent(const struct rte_ipv4_hdr *ip, const struct lb_vip *vip, const struct lb_backend *be, unsigned worker)
-{
-	struct lb_frag_table *ft = lb_dp.frags[worker];
-	if (ft)
-		lb_frag_ready(ft, lb_frag_key_lo(ip->src_addr, ip->dst_addr), lb_frag_key_hi(ip->packet_id, ip->next_proto_id),
-			      false, vip->index, lb_flow_backend_ref(be), rte_get_tsc_cycles());
-}
 
 static __rte_always_inline rte_edge_t
 rewrite_one(struct rte_mbuf *m, void *arg)
@@ -51,9 +27,9 @@ rewrite_one(struct rte_mbuf *m, void *arg)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)((uint8_t *)eth + meta->l3_off);
 	if (unlikely(rte_be_to_cpu_16(ip->total_length) > vip->out_mtu))
-		return too_big(m, ip, vip->out_mtu, (unsigned)(counters - lb_counters));
+		return lb_icmp_too_big(m, lb_tables_get(), ip, vip->out_mtu, (unsigned)(counters - lb_counters));
 	if (unlikely(meta->frag_first))
-		first_sent(ip, vip, be, (unsigned)(counters - lb_counters));
+		lb_frag_first_sent((unsigned)(counters - lb_counters), ip, false, vip->index, lb_flow_backend_ref(be));
 
 	counters->vip_pkts[vip->index]++;
 	counters->backend_pkts[be->slot]++;

@@ -5,6 +5,19 @@
 #include "nodes/lb_tables.h"
 #include "nodes/lb_drop_reasons.h"
 
+/* A port subnet's network or broadcast address: nothing lb-graph answers
+ * (ICMP echo, ICMP errors) may go to one. */
+static inline bool
+lb_port_subnet_edge(const struct lb_tables *t, rte_be32_t addr)
+{
+	for (uint16_t i = 0; i < t->nb_ports; i++) {
+		const struct lb_port_dp *p = &t->ports[t->port_ids[i]];
+		if (p->addr && lb_in_subnet(addr, p->addr, p->mask) && lb_subnet_edge(addr, p->mask))
+			return true;
+	}
+	return false;
+}
+
 /* The port and next hop towards dst: the port whose subnet holds it, else
  * the first port with a gateway; or NULL with the drop edge in *why (a
  * subnet's network or broadcast address is martian_dst). */
