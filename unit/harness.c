@@ -317,6 +317,22 @@ harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
 }
 
 unsigned
+harness_run_frame(const uint8_t *frame, size_t len, uint16_t port, int *reason, struct rte_mbuf **out)
+{
+	struct lb_worker_counters before, after;
+	struct rte_mbuf *m = harness_mbuf(frame, len);
+	m->port = port;
+	lb_counters_sum(&before);
+	const unsigned n = harness_run(&m, 1, out);
+	lb_counters_sum(&after);
+	*reason = -1;
+	for (int r = 0; r < LB_DROP_COUNT; r++)
+		if (after.drops[r] != before.drops[r])
+			*reason = r;
+	return n;
+}
+
+unsigned
 harness_run_from_kernel(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
 {
 	src_edge = 1;

@@ -59,6 +59,9 @@ unsigned harness_run(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 unsigned harness_run_from_kernel(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
 /* The same, with the rings and the held fragments as they are. */
 unsigned harness_run_keep(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out);
+/* harness_run of one frame received on port `port`: how many reached the
+ * sink (in out[]); *reason is the drop reason that counted it, or -1. */
+unsigned harness_run_frame(const uint8_t *frame, size_t len, uint16_t port, int *reason, struct rte_mbuf **out);
 void harness_free_out(struct rte_mbuf **out, unsigned n);
 
 /* An mbuf holding a copy of frame. */

@@ -74,16 +74,7 @@ icmp_error(uint8_t *f, const char *from, uint8_t type, uint8_t code, size_t quot
 static int
 run(uint8_t *f, size_t len, int *reason)
 {
-	struct lb_worker_counters before, after;
-	struct rte_mbuf *m = harness_mbuf(f, len);
-	m->port = 0;
-	lb_counters_sum(&before);
-	const unsigned n = harness_run(&m, 1, out);
-	lb_counters_sum(&after);
-	*reason = -1;
-	for (int r = 0; r < LB_DROP_COUNT; r++)
-		if (after.drops[r] != before.drops[r])
-			*reason = r;
+	const unsigned n = harness_run_frame(f, len, 0, reason, out);
 	if (n == 1)
 		memcpy(f, rte_pktmbuf_mtod(out[0], uint8_t *), rte_pktmbuf_pkt_len(out[0]));
 	harness_free_out(out, n);

@@ -42,16 +42,7 @@ teardown(void)
 static int
 run_one(const uint8_t *frame, size_t len, int *reason)
 {
-	struct lb_worker_counters before, after;
-	struct rte_mbuf *m = harness_mbuf(frame, len);
-	lb_counters_sum(&before);
-	unsigned n = harness_run(&m, 1, out);
-	lb_counters_sum(&after);
-	*reason = -1;
-	for (int r = 0; r < LB_DROP_COUNT; r++)
-		if (after.drops[r] != before.drops[r])
-			*reason = r;
-	return n;
+	return (int)harness_run_frame(frame, len, 0, reason, out);
 }
 
 static unsigned

@@ -135,16 +135,7 @@ icmp_frame(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac, uint32_t 
 static unsigned
 run_in(const uint8_t *f, size_t len, uint16_t in, int *reason, uint8_t *got, size_t *got_len)
 {
-	struct lb_worker_counters before, after;
-	struct rte_mbuf *m = harness_mbuf(f, len);
-	m->port = in;
-	lb_counters_sum(&before);
-	unsigned n = harness_run(&m, 1, out);
-	lb_counters_sum(&after);
-	*reason = -1;
-	for (int r = 0; r < LB_DROP_COUNT; r++)
-		if (after.drops[r] != before.drops[r])
-			*reason = r;
+	const unsigned n = harness_run_frame(f, len, in, reason, out);
 	if (n && got) {
 		*got_len = rte_pktmbuf_pkt_len(out[0]);
 		CU_ASSERT_EQUAL(out[0]->nb_segs, 1);

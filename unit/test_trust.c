@@ -82,16 +82,7 @@ frame_of(uint8_t *f, uint16_t in, const uint8_t *src_mac, const char *src, uint1
 static unsigned
 run_in(const uint8_t *f, size_t len, uint16_t in, int *reason)
 {
-	struct lb_worker_counters before, after;
-	struct rte_mbuf *m = harness_mbuf(f, len);
-	m->port = in;
-	lb_counters_sum(&before);
-	unsigned n = harness_run(&m, 1, out);
-	lb_counters_sum(&after);
-	*reason = -1;
-	for (int r = 0; r < LB_DROP_COUNT; r++)
-		if (after.drops[r] != before.drops[r])
-			*reason = r;
+	const unsigned n = harness_run_frame(f, len, in, reason, out);
 	harness_free_out(out, n);
 	return n;
 }
