@@ -82,13 +82,7 @@ scenario() {
 	echo "$(grep -c '^broken' "$tmp/phase2.log") $(grep '^broken' "$tmp/phase2.log" | grep -vc ' b3 ') $on_b3"
 	kill -TERM $lb_pid
 	wait $lb_pid
-	cleanup_ns
-}
-cleanup_ns() {
-	for ns in $ALL_NS; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	remove_namespaces
 }
 
 res_none=$(scenario none) || { echo "$res_none"; echo "flow affinity: 0 passed, 1 failed"; exit 1; }

@@ -48,15 +48,11 @@ EOT
 }
 
 setup() {
-	for ns in $ALL_NS; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	for ns in $ALL_NS; do ip netns add "$ns" && in_ns "$ns" ip link set lo up || return 1; done
+	fresh_namespaces || return 1
 	ip link add c0 netns $NS_CLI type veth peer name f0 netns $NS_LB || return 1
 	ip link add f1 netns $NS_LB type veth peer name b0 netns $NS_BE || return 1
 	quiet_link $NS_CLI c0; quiet_link $NS_LB f0; quiet_link $NS_LB f1; quiet_link $NS_BE b0
-	for p in f0 f1; do in_ns $NS_LB sysctl -qw net.ipv4.conf.$p.rp_filter=1 net.ipv4.conf.$p.arp_ignore=8; done
+	deaf_kernel $NS_LB f0 f1
 	in_ns $NS_CLI ip addr add 10.50.0.2/24 dev c0
 	in_ns $NS_CLI ip route add default via 10.50.0.1
 	in_ns $NS_BE ip addr add 10.51.0.11/24 dev b0
@@ -72,11 +68,6 @@ start_lb() { # CONF LOG
 	pids+=($lb_pid)
 	wait_ctl "$build" "$1" &&
 		wait_for 20 sh -c "ip netns exec $NS_CLI $client kernel $VIP 53 100 1 | grep -q 'echoed 1 of 1'"
-}
-
-stop_lb() {
-	kill -TERM $lb_pid
-	for _ in $(seq 100); do kill -0 $lb_pid 2>/dev/null || break; sleep 0.1; done
 }
 
 drop() { sed -n "s/^\[DROP\] $1=//p" "$2"; }

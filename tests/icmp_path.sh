@@ -50,11 +50,7 @@ backend = 10.43.0.11:5353
 EOT
 
 setup() {
-	for ns in $ALL_NS; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	for ns in $ALL_NS; do ip netns add "$ns" && in_ns "$ns" ip link set lo up || return 1; done
+	fresh_namespaces || return 1
 	ip link add c0 netns $NS_CLI type veth peer name r1a netns $NS_R1 || return 1
 	ip link add r1b netns $NS_R1 type veth peer name r2a netns $NS_R2 || return 1
 	ip link add r2b netns $NS_R2 type veth peer name p0 netns $NS_LB || return 1
@@ -63,8 +59,7 @@ setup() {
 	quiet_link $NS_R2 r2b; quiet_link $NS_LB p0; quiet_link $NS_LB p1; quiet_link $NS_BE b0
 	in_ns $NS_R1 ip link set r1b mtu 1280
 	in_ns $NS_R2 ip link set r2a mtu 1280
-	# lbp's own kernel must not answer what af_packet hands lb-graph
-	for p in p0 p1; do in_ns $NS_LB sysctl -qw net.ipv4.conf.$p.rp_filter=1 net.ipv4.conf.$p.arp_ignore=8; done
+	deaf_kernel $NS_LB p0 p1
 	in_ns $NS_CLI ip addr add 10.40.0.2/24 dev c0
 	in_ns $NS_CLI ip route add default via 10.40.0.1
 	in_ns $NS_R1 ip addr add 10.40.0.1/24 dev r1a
@@ -133,8 +128,7 @@ EOF
 )
 expect "[ '$udp' = refused ]" "UDP to a backend without a listener: port unreachable from the VIP ($udp)"
 
-kill -TERM $lb_pid
-for _ in $(seq 100); do kill -0 $lb_pid 2>/dev/null || break; sleep 0.1; done
+stop_lb
 read -r rx tx drop punt gen kin kout <<<"$(totals "$tmp/lb.log")"
 expect "[ -n '${rx:-}' ] && [ $((rx + gen + kin)) -eq $((tx + drop + punt)) ]" \
 	"conservation: RX $rx + GEN $gen + KIN $kin = TX $tx + DROP $drop + PUNT $punt"

@@ -120,8 +120,7 @@ after=$(drops kernel_rate)
 expect "[ $n -gt 0 ] && [ $ok -eq $n ]" "VIP during the flood: $ok of $n requests answered"
 expect "[ ${after:-0} -gt ${before:-0} ]" "the flood's excess is counted as kernel_rate (${before:-?} -> ${after:-?})"
 
-kill -TERM $lb_pid
-wait_for 20 sh -c "! kill -0 $lb_pid"
+stop_lb
 set -- $(totals "$tmp/lb.log")
 expect "[ \$(( $1 + $5 + $6 )) -eq \$(( $2 + $3 + $4 )) ] && [ $6 -gt 0 ] && [ $7 -gt 0 ]" \
 	"RX + GEN + KIN = TX + DROP + PUNT ($1 + $5 + $6 = $2 + $3 + $4; KOUT $7)"

@@ -32,24 +32,15 @@ EOT
 }
 
 setup() {
-	for ns in $ALL_NS; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	for ns in $ALL_NS; do ip netns add "$ns" && in_ns "$ns" ip link set lo up || return 1; done
+	fresh_namespaces || return 1
 	ip link add k0 netns $NS_LB type veth peer name kc0 netns $NS_CLI || return 1
 	ip link add k1 netns $NS_LB type veth peer name kg0 netns $NS_GW || return 1
 	ip link add kg1 netns $NS_GW type veth peer name kb0 netns $NS_BE || return 1
 	quiet_link $NS_LB k0; quiet_link $NS_LB k1
 	quiet_link $NS_CLI kc0; quiet_link $NS_GW kg0; quiet_link $NS_GW kg1; quiet_link $NS_BE kb0
-	# af_packet hands lb-graph a copy; lbk's own kernel must not take the
-	# frames from k0/k1 as well, or the host's traffic would not need the
-	# taps: strict reverse-path filtering drops them (the sources are
-	# reached by lbk0/lbk1), and no ARP answers from there (a NIC that
-	# DPDK owns never shows the kernel its frames at all)
-	for k in k0 k1; do
-		in_ns $NS_LB sysctl -qw net.ipv4.conf.$k.rp_filter=1 net.ipv4.conf.$k.arp_ignore=8
-	done
+	# lbk's own kernel deaf to k0/k1, or the host's traffic would not need
+	# the taps (its sources are reached by lbk0/lbk1)
+	deaf_kernel $NS_LB k0 k1
 	in_ns $NS_CLI ip addr add 10.30.0.2/24 dev kc0
 	in_ns $NS_CLI ip route add default via 10.30.0.1
 	in_ns $NS_GW ip addr add 10.31.0.254/24 dev kg0
