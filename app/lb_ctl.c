@@ -270,6 +270,16 @@ read_vip_cb(int fd, const void *name, FILE *out)
 }
 
 /* /lb/health page by page (its lines, counters once); arg: the VIP or NULL. */
+/* A reply's array of text lines, each after indent; how many. */
+static size_t
+print_lines(FILE *out, const char *indent, const json_t *lines)
+{
+	const size_t n = json_array_size(lines);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s\n", indent, json_string_value(json_array_get(lines, i)));
+	return n;
+}
+
 static int
 read_health(int fd, const void *arg, FILE *out)
 {
@@ -291,9 +301,7 @@ read_health(int fd, const void *arg, FILE *out)
 				json_integer_value(json_object_get(v, "checks")), json_integer_value(json_object_get(v, "sent")),
 				json_integer_value(json_object_get(v, "ok")), json_integer_value(json_object_get(v, "failed")));
 		total = json_integer_value(json_object_get(v, "checks"));
-		size_t n = json_array_size(e);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, "  %s\n", json_string_value(json_array_get(e, i)));
+		const size_t n = print_lines(out, "  ", e);
 		first += n;
 		json_decref(v);
 		if (n == 0)
@@ -324,9 +332,7 @@ read_arp(int fd, const void *unused, FILE *out)
 			return 1;
 		}
 		total = json_integer_value(json_object_get(v, LB_KEY_ENTRIES_TOTAL));
-		size_t n = json_array_size(e);
-		for (size_t i = 0; i < n; i++)
-			fprintf(out, "  %s\n", json_string_value(json_array_get(e, i)));
+		const size_t n = print_lines(out, "  ", e);
 		first += n;
 		json_decref(v);
 		if (n == 0)
@@ -493,8 +499,7 @@ main(int argc, char **argv)
 		if (e && json_array_size(e) == 0)
 			printf(strcmp(cmd, LB_API_FRAGS) == 0 ? "no fragment table\n"
 							       : "no flow table (no VIP has affinity = flow)\n");
-		for (size_t i = 0; e && i < json_array_size(e); i++)
-			printf("%s\n", json_string_value(json_array_get(e, i)));
+		print_lines(stdout, "", e);
 		json_decref(v);
 	} else if (strcmp(cmd, LB_API_HEALTH) == 0 && !raw_json)
 		rc = paged(fd, nargs ? args[0] : NULL, read_health, "the health checks");
