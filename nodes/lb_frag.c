@@ -14,9 +14,7 @@
  * again on the next walk, apart from the hold queue, so that a queue full
  * of orphans costs no datagram whose fragments come in order. */
 #include <rte_cycles.h>
-#include <rte_hash.h>
 #include <rte_ip.h>
-#include <rte_ring.h>
 
 #include "nodes/lb_flow_table.h"
 #include "nodes/lb_frag_table.h"
@@ -88,16 +86,14 @@ follow(struct rte_mbuf *m, const struct lb_tables *t, struct lb_frag_table *ft, 
 		return LB_NEXT_DROP(LB_DROP_TOO_BIG);
 	if (m->nb_segs > 1 && !out->multi_seg)
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
-	void *data;
-	if (rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0) {
-		rte_ring_mp_enqueue(lb_dp.resolve, (void *)(uintptr_t)next_hop);
+	const struct lb_neigh *nh = lb_route_neighbour(next_hop);
+	if (!nh)
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
-	}
 	if (!lb_frag_range_add(e, off, (uint16_t)(off + len)))
 		return LB_NEXT_DROP(LB_DROP_FRAG_OVERLAP);
 	lb_nat_ip_addr(ip, false, vip->addr);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
-	rte_ether_addr_copy(&((const struct lb_neigh *)data)->mac, &eth->dst_addr);
+	rte_ether_addr_copy(&nh->mac, &eth->dst_addr);
 	e->expire = now + ft->timeout;
 	ft->stats.followed++;
 	return out->tx_edge;

@@ -26,8 +26,6 @@
  * Either way at most the arrival port's icmp_rate a second per worker, and
  * never larger than the out port's mtu (too_big: no error about an error). */
 #include <rte_cycles.h>
-#include <rte_hash.h>
-#include <rte_ring.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -113,12 +111,9 @@ to_client(struct rte_mbuf *m, const struct fwd_arg *a, struct rte_ipv4_hdr *ip, 
 	const struct lb_port_dp *in = &t->ports[m->port];
 	if (!lb_bucket_allow(&a->buckets[m->port], in->icmp_rate, in->icmp_burst, a->tsc))
 		return LB_NEXT_DROP(LB_DROP_ICMP_RATE);
-	void *data;
-	if (rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0) {
-		rte_ring_mp_enqueue(lb_dp.resolve, (void *)(uintptr_t)next_hop);
+	const struct lb_neigh *nh = lb_route_neighbour(next_hop);
+	if (!nh)
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
-	}
-	const struct lb_neigh *nh = data;
 
 	quote_rewrite(icmp, qip, ql4, l4, end, false, vip->addr, vip->port);
 	lb_nat_ip_addr(ip, false, vip->addr);

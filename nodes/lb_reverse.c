@@ -10,8 +10,6 @@
  * walked (martian_dst). A reply larger than the client's port's mtu is
  * answered with "fragmentation needed" when it has DF (the backend lowers
  * its path MTU), else dropped as too_big. */
-#include <rte_hash.h>
-#include <rte_ring.h>
 
 #include "nodes/lb_frag_table.h"
 #include "nodes/lb_icmp_err.h"
@@ -35,7 +33,6 @@ reverse_one(struct rte_mbuf *m, void *arg)
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + meta->l3_off);
 	rte_be32_t next_hop;
 	rte_edge_t why;
-	void *data;
 
 	const struct lb_port_dp *out = lb_route(t, ip->dst_addr, &next_hop, &why);
 	if (unlikely(!out))
@@ -44,12 +41,9 @@ reverse_one(struct rte_mbuf *m, void *arg)
 		return lb_icmp_too_big(m, t, ip, out->mtu, ((const struct reverse_arg *)arg)->worker);
 	if (unlikely(m->nb_segs > 1 && !out->multi_seg))
 		return LB_NEXT_DROP(LB_DROP_TX_CHAINED);
-	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {
-		/* full: it is asked again by the next packet */
-		rte_ring_mp_enqueue(lb_dp.resolve, (void *)(uintptr_t)next_hop);
+	const struct lb_neigh *nh = lb_route_neighbour(next_hop);
+	if (unlikely(!nh))
 		return LB_NEXT_DROP(LB_DROP_NO_NEIGHBOR);
-	}
-	const struct lb_neigh *nh = data;
 	if (unlikely(meta->frag_first))
 		lb_frag_first_sent(((const struct reverse_arg *)arg)->worker, ip, true, vip->index, vip->addr);
 

@@ -2,8 +2,12 @@
  * backends) send by it. */
 #pragma once
 
-#include "nodes/lb_tables.h"
+#include <rte_hash.h>
+#include <rte_ring.h>
+
+#include "nodes/lb_dataplane.h"
 #include "nodes/lb_drop_reasons.h"
+#include "nodes/lb_tables.h"
 
 /* A port subnet's network or broadcast address: nothing lb-graph answers
  * (ICMP echo, ICMP errors) may go to one. */
@@ -45,4 +49,18 @@ lb_route(const struct lb_tables *t, rte_be32_t dst, rte_be32_t *next_hop, rte_ed
 	if (via_gw)
 		*next_hop = via_gw->gateway;
 	return via_gw;
+}
+
+/* The next hop's entry in the neighbour table that ARP fills; NULL when
+ * there is none yet, and the control plane is asked to resolve it (the
+ * ring full: the next packet asks again). */
+static __rte_always_inline const struct lb_neigh *
+lb_route_neighbour(rte_be32_t next_hop)
+{
+	void *data;
+	if (unlikely(rte_hash_lookup_data(lb_dp.neigh, &next_hop, &data) < 0)) {
+		rte_ring_mp_enqueue(lb_dp.resolve, (void *)(uintptr_t)next_hop);
+		return NULL;
+	}
+	return data;
 }
